@@ -1,0 +1,43 @@
+"""Shared fixtures. Real MNIST comes from $VAE_TF_DATA_DIR (CI points it at mnist-mini) or Keras' download."""
+import gzip
+import os
+import struct
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import vae_tf  # noqa: E402  (imports TensorFlow quietly)
+
+
+@pytest.fixture(scope="session")
+def mnist():
+    return vae_tf.load_mnist()
+
+
+@pytest.fixture(scope="session")
+def small_mnist(mnist):
+    """1,000 real training digits and 500 test digits: enough to see learning in seconds."""
+    return mnist.subset(n_train=1000, n_test=500)
+
+
+def write_idx(path, array, gz=True, magic=None):
+    """Write ``array`` (uint8) as an IDX file, as the official MNIST files are laid out."""
+    array = np.asarray(array, dtype=np.uint8)
+    magic = magic if magic is not None else 0x0800 + array.ndim
+    raw = struct.pack(">I", magic) + b"".join(struct.pack(">I", d) for d in array.shape) + array.tobytes()
+    path = str(path) + (".gz" if gz else "")
+    with (gzip.open(path, "wb") if gz else open(path, "wb")) as f:
+        f.write(raw)
+    return path
+
+
+@pytest.fixture
+def tiny_idx_dir(tmp_path):
+    """A directory with the four official file names holding 30 train / 10 test random images."""
+    rng = np.random.default_rng(1)
+    write_idx(tmp_path / "train-images-idx3-ubyte", rng.integers(0, 256, (30, 28, 28)))
+    write_idx(tmp_path / "train-labels-idx1-ubyte", np.arange(30) % 10)
+    write_idx(tmp_path / "t10k-images-idx3-ubyte", rng.integers(0, 256, (10, 28, 28)), gz=False)
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte", np.arange(10) % 10, gz=False)
+    return tmp_path

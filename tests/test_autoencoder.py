@@ -1,0 +1,56 @@
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import vae_tf
+from vae_tf.autoencoder import binary_cross_entropy
+
+
+def test_bce_matches_the_closed_form():
+    rng = np.random.default_rng(0)
+    x = rng.random((4, 5, 6)).astype(np.float32)
+    logits = rng.normal(size=(4, 5, 6)).astype(np.float32)
+    p = 1 / (1 + np.exp(-logits))
+    expected = -(x * np.log(p) + (1 - x) * np.log(1 - p)).sum(axis=(1, 2))
+    np.testing.assert_allclose(binary_cross_entropy(x, logits).numpy(), expected, rtol=1e-5)
+
+
+def test_shapes_and_sizes_come_from_the_data():
+    x = np.random.default_rng(0).random((16, 14, 12)).astype(np.float32)  # not 28×28
+    ae = vae_tf.Autoencoder(latent_dim=3, hidden=(20, 10))
+    z = ae.encode(x)
+    assert z.shape == (16, 3)
+    assert ae.decode(z).shape == (16, 14, 12)
+    assert ae.decoder.layers[-1].units == 14 * 12
+    assert [layer.units for layer in ae.encoder.layers[1:]] == [20, 10, 3]
+
+
+def test_fit_without_compile_uses_the_default_optimizer_and_lowers_the_loss(small_mnist):
+    vae_tf.set_seed(0)
+    ae = vae_tf.Autoencoder(latent_dim=2, hidden=(64,))
+    before = ae.evaluate(small_mnist.x_test, batch_size=250, verbose=0)
+    hist = ae.fit(vae_tf.make_dataset(small_mnist.x_train, batch_size=100, binarize=None), epochs=3, verbose=0)
+    after = ae.evaluate(small_mnist.x_test, batch_size=250, verbose=0)
+    assert isinstance(ae.optimizer, tf.keras.optimizers.Adam)
+    assert hist.history["loss"][-1] < hist.history["loss"][0]
+    assert after < 0.6 * before  # ~543 nats untrained; far lower after three epochs
+
+
+def test_compile_fit_with_numpy_and_callbacks(small_mnist):
+    seen = []
+    ae = vae_tf.Autoencoder(latent_dim=2, hidden=(16,))
+    ae.compile(optimizer=tf.keras.optimizers.SGD(1e-3))
+    cb = tf.keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append(logs["loss"]))
+    ae.fit(small_mnist.x_train[:200], epochs=2, batch_size=50, verbose=0, callbacks=[cb])
+    assert isinstance(ae.optimizer, tf.keras.optimizers.SGD) and len(seen) == 2
+
+
+def test_bad_inputs_raise_clear_errors(small_mnist):
+    ae = vae_tf.Autoencoder(latent_dim=2, hidden=(8,))
+    with pytest.raises(TypeError, match="dtype uint8"):
+        ae.encode((small_mnist.x_train[:2] * 255).astype(np.uint8))
+    ae.encode(small_mnist.x_train[:2])
+    with pytest.raises(ValueError, match=r"\(14, 14\)"):
+        ae.encode(np.zeros((2, 14, 14), np.float32))
+    with pytest.raises(ValueError, match="positive"):
+        vae_tf.Autoencoder(latent_dim=0)

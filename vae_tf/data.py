@@ -1,0 +1,243 @@
+"""MNIST loading, binarization and the labeled/unlabeled split.
+
+Images come back as float32 in [0, 1] with shape (N, rows, cols) and labels as int64 in
+0..9. The source is, in order: the ``data_dir`` argument, the environment variable
+``VAE_TF_DATA_DIR``, else Keras' download of ``mnist.npz`` (verified by its sha256 and
+cached in ``~/.keras/datasets``). A directory may hold the four official IDX files
+(optionally gzip-compressed) or ``mnist.npz``; any number of images is accepted.
+"""
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+DATA_ENV = "VAE_TF_DATA_DIR"
+IDX_FILES = {
+    "x_train": "train-images-idx3-ubyte",
+    "y_train": "train-labels-idx1-ubyte",
+    "x_test": "t10k-images-idx3-ubyte",
+    "y_test": "t10k-labels-idx1-ubyte",
+}
+NUM_CLASSES = 10
+_HOW_TO = (
+    "Download the four MNIST files (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
+    "t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz) or Keras' mnist.npz into a folder "
+    f"and set {DATA_ENV} to that folder (or pass data_dir=...)."
+)
+
+
+class DataError(ValueError):
+    """A data file is missing, truncated or malformed; the message names the file."""
+
+
+@dataclasses.dataclass(frozen=True)
+class MNIST:
+    """Train and test arrays plus a human-readable note of where they came from."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    source: str
+
+    @property
+    def image_shape(self) -> tuple[int, ...]:
+        return tuple(self.x_train.shape[1:])
+
+    def describe(self) -> str:
+        return f"{self.source}: {len(self.x_train)} train / {len(self.x_test)} test images of {self.image_shape}"
+
+    def subset(self, n_train: int | None = None, n_test: int | None = None) -> "MNIST":
+        """The first ``n_train`` / ``n_test`` images (``None`` keeps all), e.g. for the fast setting."""
+        nt = len(self.x_train) if n_train is None else min(n_train, len(self.x_train))
+        ns = len(self.x_test) if n_test is None else min(n_test, len(self.x_test))
+        return dataclasses.replace(
+            self, x_train=self.x_train[:nt], y_train=self.y_train[:nt],
+            x_test=self.x_test[:ns], y_test=self.y_test[:ns],
+        )
+
+
+# --------------------------------------------------------------------------- loading
+def load_mnist(data_dir: str | os.PathLike | None = None) -> MNIST:
+    """Load MNIST from ``data_dir``, ``$VAE_TF_DATA_DIR`` or Keras' cached download.
+
+    Raises :class:`DataError` (a ``ValueError``) naming the file for any missing,
+    truncated or malformed file, and explaining how to get the data when offline.
+    """
+    origin = "data_dir"
+    if data_dir is None and os.environ.get(DATA_ENV):
+        data_dir, origin = os.environ[DATA_ENV], DATA_ENV
+    if data_dir is None:
+        return _load_keras_download()
+    folder = Path(data_dir)
+    if not folder.is_dir():
+        raise DataError(f"{origin}: {str(folder)!r} is not a directory. {_HOW_TO}")
+    name = f"{folder.name!r} ({origin})"
+    if _find(folder, IDX_FILES["x_train"]) is None and (folder / "mnist.npz").is_file():
+        arrays = _read_npz(folder / "mnist.npz")
+        return _checked(arrays, f"mnist.npz in {name}")
+    arrays = {}
+    for key, stem in IDX_FILES.items():
+        path = _find(folder, stem)
+        if path is None:
+            raise DataError(f"{folder / stem}[.gz]: file not found. {_HOW_TO}")
+        arrays[key] = read_idx(path, ndim=3 if key.startswith("x") else 1)
+    return _checked(arrays, f"IDX files in {name}")
+
+
+def _find(folder: Path, stem: str) -> Path | None:
+    for candidate in (folder / stem, folder / f"{stem}.gz"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def read_idx(path: str | os.PathLike, ndim: int | None = None) -> np.ndarray:
+    """Read one IDX file of unsigned bytes (``.gz`` or raw); check magic, dimensions and size."""
+    path = Path(path)
+    try:
+        raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise DataError(f"{path}: cannot read ({exc.__class__.__name__}: {exc}); the file is truncated or corrupt") from exc
+    if len(raw) < 4:
+        raise DataError(f"{path}: only {len(raw)} bytes, too short for an IDX header")
+    zero, dtype_code, dims = int.from_bytes(raw[:2], "big"), raw[2], raw[3]
+    if zero != 0 or dtype_code != 0x08:
+        raise DataError(f"{path}: wrong IDX magic 0x{int.from_bytes(raw[:4], 'big'):08x}; expected 0x000008NN (unsigned bytes)")
+    if ndim is not None and dims != ndim:
+        raise DataError(f"{path}: {dims} dimensions in the header, expected {ndim} (magic 0x{0x800 + ndim:08x})")
+    header = 4 + 4 * dims
+    if len(raw) < header:
+        raise DataError(f"{path}: header truncated")
+    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(dims))
+    expected = header + int(np.prod(shape, dtype=np.int64))
+    if len(raw) != expected:
+        raise DataError(f"{path}: {len(raw)} bytes but the header's shape {shape} needs {expected}")
+    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
+
+
+def _read_npz(path: Path) -> dict[str, np.ndarray]:
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            missing = {"x_train", "y_train", "x_test", "y_test"} - set(npz.files)
+            if missing:
+                raise DataError(f"{path}: missing arrays {sorted(missing)}")
+            return {k: npz[k] for k in ("x_train", "y_train", "x_test", "y_test")}
+    except DataError:
+        raise
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise DataError(f"{path}: not a readable .npz ({exc.__class__.__name__}: {exc})") from exc
+
+
+def _load_keras_download() -> MNIST:
+    import keras
+
+    try:
+        (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+    except Exception as exc:  # offline, proxy, hash mismatch: all end the same way
+        raise DataError(f"mnist.npz: Keras could not download MNIST ({exc.__class__.__name__}: {exc}). {_HOW_TO}") from exc
+    arrays = dict(x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    return _checked(arrays, "Keras download of mnist.npz (~/.keras/datasets)")
+
+
+def _checked(arrays: dict[str, np.ndarray], source: str) -> MNIST:
+    for split in ("train", "test"):
+        x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
+        if x.ndim != 3 or y.ndim != 1:
+            raise DataError(f"{source}: {split} images must be (N, rows, cols) and labels (N,), got {x.shape} and {y.shape}")
+        if len(x) != len(y):
+            raise DataError(f"{source}: {len(x)} {split} images but {len(y)} {split} labels")
+        if len(y) and (y.min() < 0 or y.max() >= NUM_CLASSES):
+            raise DataError(f"{source}: {split} labels outside 0..{NUM_CLASSES - 1}")
+    if arrays["x_train"].shape[1:] != arrays["x_test"].shape[1:]:
+        raise DataError(f"{source}: train images {arrays['x_train'].shape[1:]} and test images {arrays['x_test'].shape[1:]} differ in size")
+    as_images = lambda a: (np.asarray(a, dtype=np.float32) / 255.0)  # noqa: E731
+    return MNIST(
+        x_train=as_images(arrays["x_train"]), y_train=np.asarray(arrays["y_train"], dtype=np.int64),
+        x_test=as_images(arrays["x_test"]), y_test=np.asarray(arrays["y_test"], dtype=np.int64),
+        source=source,
+    )
+
+
+# --------------------------------------------------------------------------- binarization
+def binarize_threshold(x: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+    """Static binarization: pixel = 1 where intensity > threshold."""
+    return (np.asarray(x) > threshold).astype(np.float32)
+
+
+def binarize_fixed(x: np.ndarray, seed: int = 0) -> np.ndarray:
+    """One seeded Bernoulli draw per pixel, x_bin ~ Bernoulli(x): the fixed test-set binarization.
+
+    The same seed gives the same binary images, so test ELBOs and log p(x) are comparable
+    across models and runs.
+    """
+    rng = np.random.default_rng(seed)
+    return (rng.random(np.shape(x), dtype=np.float32) < x).astype(np.float32)
+
+
+def make_dataset(x, y=None, batch_size: int = 128, binarize: str | None = "dynamic",
+                 shuffle: bool = True, seed: int = 0):
+    """A ``tf.data`` pipeline of batches of images (and labels, if given).
+
+    ``binarize="dynamic"`` draws x_bin ~ Bernoulli(x) afresh every epoch (stateless ops
+    seeded from ``seed`` and the epoch, so runs are reproducible); ``"threshold"`` uses
+    :func:`binarize_threshold`; ``None`` keeps intensities. Batches are shuffled with
+    ``seed`` every epoch and prefetched.
+    """
+    import tensorflow as tf
+
+    if binarize not in ("dynamic", "threshold", None):
+        raise ValueError(f"binarize={binarize!r}: expected 'dynamic', 'threshold' or None")
+    x = np.asarray(x, dtype=np.float32)
+    if binarize == "threshold":
+        x = binarize_threshold(x)
+    tensors = x if y is None else (x, np.asarray(y, dtype=np.int64))
+    ds = tf.data.Dataset.from_tensor_slices(tensors)
+    if shuffle:
+        ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    ds = ds.batch(batch_size)
+    if binarize == "dynamic":
+        seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
+        ds = tf.data.Dataset.zip((ds, seeds)).map(_bernoulli_batch, num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def _bernoulli_batch(batch, seed):
+    import tensorflow as tf
+
+    x, rest = (batch[0], batch[1:]) if isinstance(batch, tuple) else (batch, ())
+    x = tf.cast(tf.random.stateless_uniform(tf.shape(x), seed=seed) < x, tf.float32)
+    return (x, *rest) if rest else x
+
+
+# --------------------------------------------------------------------------- labels
+def labeled_split(y: np.ndarray, n_labeled: int, seed: int = 0, num_classes: int = NUM_CLASSES) -> np.ndarray:
+    """Sorted indices of a class-balanced labeled subset: ``n_labeled / num_classes`` per digit.
+
+    The same ``seed`` always picks the same images.
+    """
+    y = np.asarray(y)
+    if n_labeled <= 0 or n_labeled % num_classes:
+        raise ValueError(f"n_labeled={n_labeled} must be a positive multiple of num_classes={num_classes}")
+    per_class = n_labeled // num_classes
+    rng = np.random.default_rng(seed)
+    chosen = []
+    for c in range(num_classes):
+        members = np.flatnonzero(y == c)
+        if len(members) < per_class:
+            raise ValueError(f"n_labeled={n_labeled}: class {c} has only {len(members)} images, need {per_class}")
+        chosen.append(rng.choice(members, size=per_class, replace=False))
+    return np.sort(np.concatenate(chosen))
+
+
+def mask_labels(y: np.ndarray, n_labeled: int, seed: int = 0) -> np.ndarray:
+    """Copy of ``y`` with every label outside :func:`labeled_split` replaced by -1 (unlabeled)."""
+    masked = np.full(len(y), -1, dtype=np.int64)
+    keep = labeled_split(y, n_labeled, seed)
+    masked[keep] = np.asarray(y)[keep]
+    return masked

@@ -1,0 +1,142 @@
+"""Figures used across the notebooks, in one consistent style. Every function returns the figure."""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+STYLE = {
+    "figure.dpi": 80,
+    "savefig.dpi": 80,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "font.size": 10,
+    "image.cmap": "gray_r",
+}
+DIGIT_COLORS = plt.get_cmap("tab10")
+
+
+def use_style() -> None:
+    """Apply the collection's matplotlib style (small, light figures keep notebooks under 3 MB)."""
+    plt.rcParams.update(STYLE)
+
+
+use_style()
+
+
+def _as_images(images) -> np.ndarray:
+    images = np.asarray(images, dtype=np.float32)
+    if images.ndim == 2:  # flat vectors: assume square images
+        side = int(round(np.sqrt(images.shape[1])))
+        images = images.reshape(len(images), side, side)
+    if images.ndim != 3:
+        raise ValueError(f"images: expected shape (N, rows, cols), got {images.shape}")
+    return images
+
+
+def image_grid(images, ncols: int = 10, titles: Sequence[str] | None = None, title: str | None = None,
+               scale: float = 0.9, row_labels: Sequence[str] | None = None):
+    """Images in a grid of ``ncols`` columns (pixel value 1 = black ink)."""
+    images = _as_images(images)
+    n = len(images)
+    nrows = max(1, int(np.ceil(n / ncols)))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(scale * ncols, scale * nrows + (0.3 if title else 0)), squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.grid(False)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        if i < n:
+            ax.imshow(images[i], vmin=0, vmax=1)
+            if titles is not None:
+                ax.set_title(titles[i], fontsize=8)
+    if row_labels is not None:
+        for r, label in enumerate(row_labels[:nrows]):
+            axes[r, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout(pad=0.2)
+    return fig
+
+
+def reconstruction_rows(originals, reconstructions, labels: Sequence[str] = ("data x", "reconstruction")):
+    """Originals in the top row and their reconstructions below, one column per image."""
+    originals, reconstructions = _as_images(originals), _as_images(reconstructions)
+    if len(originals) != len(reconstructions):
+        raise ValueError(f"originals ({len(originals)}) and reconstructions ({len(reconstructions)}) differ in number")
+    return image_grid(np.concatenate([originals, reconstructions]), ncols=len(originals), row_labels=list(labels))
+
+
+def latent_scatter(z, labels, title: str | None = None, ax=None, max_points: int = 5000):
+    """2-D codes coloured by digit label (first two dimensions if z has more)."""
+    z, labels = np.asarray(z), np.asarray(labels)
+    if z.ndim != 2 or z.shape[1] < 2:
+        raise ValueError(f"z: expected shape (N, ≥2), got {z.shape}")
+    z, labels = z[:max_points], labels[:max_points]
+    fig = None
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5, 4.2))
+    points = ax.scatter(z[:, 0], z[:, 1], c=labels, cmap=DIGIT_COLORS, vmin=-0.5, vmax=9.5, s=4, alpha=0.7)
+    ax.set_xlabel("$z_1$")
+    ax.set_ylabel("$z_2$")
+    if title:
+        ax.set_title(title)
+    cbar = ax.figure.colorbar(points, ax=ax, ticks=range(10))
+    cbar.set_label("digit y")
+    return fig if fig is not None else ax.figure
+
+
+def latent_grid(decode: Callable[[np.ndarray], np.ndarray], extent: tuple[float, float, float, float] = (-3, 3, -3, 3),
+                n: int = 15, title: str | None = None):
+    """Decode an n×n grid of points z = (z_1, z_2) over ``extent`` and tile the images into one picture.
+
+    ``decode`` maps an array of shape (n*n, 2) to images (n*n, rows, cols). z_2 grows upwards.
+    """
+    x0, x1, y0, y1 = extent
+    g1, g2 = np.linspace(x0, x1, n), np.linspace(y1, y0, n)
+    z = np.array([[a, b] for b in g2 for a in g1], dtype=np.float32)
+    images = _as_images(decode(z))
+    rows, cols = images.shape[1:]
+    canvas = images.reshape(n, n, rows, cols).transpose(0, 2, 1, 3).reshape(n * rows, n * cols)
+    fig, ax = plt.subplots(figsize=(5.5, 5.5))
+    ax.imshow(canvas, extent=(x0, x1, y0, y1), vmin=0, vmax=1)
+    ax.grid(False)
+    ax.set_xlabel("$z_1$")
+    ax.set_ylabel("$z_2$")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def training_curves(histories: Mapping[str, Mapping[str, Sequence[float]]] | Mapping[str, Sequence[float]],
+                    keys: Sequence[str] = ("loss",), ylabel: str | None = None, title: str | None = None):
+    """Per-epoch curves from Keras ``History.history`` dicts.
+
+    ``histories`` is one history dict or ``{name: history}`` for several models; each key
+    in ``keys`` is drawn solid, its ``val_`` counterpart (when logged) dashed.
+    """
+    if histories and all(isinstance(v, Sequence) for v in histories.values()):
+        histories = {"": histories}
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    for i, (name, hist) in enumerate(histories.items()):
+        color = f"C{i}"
+        for j, key in enumerate(keys):
+            if key not in hist:
+                raise KeyError(f"{key!r} not in history {name!r} (has {sorted(hist)})")
+            epochs = np.arange(1, len(hist[key]) + 1)
+            marker = ["o", "s", "^", "v"][j % 4]
+            label = " ".join(filter(None, [name, key]))
+            ax.plot(epochs, hist[key], color=color, marker=marker, ms=3, label=f"{label} (train)")
+            if f"val_{key}" in hist:
+                ax.plot(epochs, hist[f"val_{key}"], color=color, marker=marker, ms=3, ls="--", label=f"{label} (test)")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel or ", ".join(keys))
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

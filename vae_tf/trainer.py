@@ -1,0 +1,99 @@
+"""The training convention every model of the collection shares.
+
+A model subclasses :class:`TrainableModel` and implements ``compute_terms(x, y, training)``
+returning a dict of batch means with a ``"loss"`` entry to minimise. Keras then does the
+rest: ``model.compile(optimizer=...)``, ``model.fit(...)`` with its progress bar, history,
+callbacks and validation data; every term is logged each epoch (``val_`` prefixed on
+validation data). ``fit`` or ``evaluate`` on an uncompiled model compiles it first with
+:func:`default_optimizer`.
+"""
+from __future__ import annotations
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+DEFAULT_LEARNING_RATE = 1e-3
+
+
+def default_optimizer() -> keras.optimizers.Optimizer:
+    """Adam with learning rate 1e-3: what ``fit`` uses when the model was not compiled."""
+    return keras.optimizers.Adam(learning_rate=DEFAULT_LEARNING_RATE)
+
+
+class TrainableModel(keras.Model):
+    """Base class: custom ``train_step``/``test_step`` around ``compute_terms``."""
+
+    #: names of the terms ``compute_terms`` returns, in logging order
+    term_names: tuple[str, ...] = ("loss",)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._trackers = {name: keras.metrics.Mean(name=name) for name in self.term_names}
+        self.event_shape: tuple[int, ...] | None = None
+
+    # -- input checks ------------------------------------------------------------
+    def _set_event_shape(self, input_shape) -> tuple[int, ...]:
+        shape = tuple(input_shape[1:])
+        if len(shape) == 0 or any(d is None for d in shape):
+            raise ValueError(f"{type(self).__name__}: x must be a batch of images (N, ...) with known sizes, got shape {tuple(input_shape)}")
+        self.event_shape = tuple(int(d) for d in shape)
+        return self.event_shape
+
+    def check_images(self, x, argument: str = "x") -> tf.Tensor:
+        """Convert ``x`` to float32 and check it is a batch of images the model was built for."""
+        if isinstance(x, np.ndarray) and not np.issubdtype(x.dtype, np.floating) and x.dtype != bool:
+            raise TypeError(f"{argument}: expected float images in [0, 1], got dtype {x.dtype} (divide uint8 images by 255)")
+        x = tf.convert_to_tensor(x)
+        if not x.dtype.is_floating:
+            raise TypeError(f"{argument}: expected float images in [0, 1], got dtype {x.dtype.name}")
+        x = tf.cast(x, tf.float32)
+        if not self.built:
+            self.build(x.shape)
+        if self.event_shape is not None and tuple(x.shape[1:]) != self.event_shape:
+            raise ValueError(f"{argument}: images of shape {tuple(x.shape[1:])}, but {type(self).__name__} was built for {self.event_shape}")
+        return x
+
+    # -- the Keras protocol ------------------------------------------------------
+    def compute_terms(self, x, y=None, training: bool = False) -> dict[str, tf.Tensor]:
+        raise NotImplementedError
+
+    @property
+    def metrics(self):
+        return list(self._trackers.values())
+
+    def _log(self, terms):
+        for name, tracker in self._trackers.items():
+            tracker.update_state(terms[name])
+        return {name: tracker.result() for name, tracker in self._trackers.items()}
+
+    def train_step(self, data):
+        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
+        with tf.GradientTape() as tape:
+            terms = self.compute_terms(x, y, training=True)
+        grads = tape.gradient(terms["loss"], self.trainable_variables)
+        self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+        return self._log(terms)
+
+    def test_step(self, data):
+        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
+        return self._log(self.compute_terms(x, y, training=False))
+
+    def _prepare(self, x):
+        """Compile with the default optimizer if needed, and build from the first batch of ``x``."""
+        if not self.compiled:
+            self.compile(optimizer=default_optimizer())
+        if not self.built and x is not None:
+            first = next(iter(x)) if isinstance(x, tf.data.Dataset) else x
+            first, _, _ = keras.utils.unpack_x_y_sample_weight(first)
+            self.check_images(first[:1])
+
+    def fit(self, x=None, *args, **kwargs):
+        self._prepare(x)
+        if isinstance(x, tf.data.Dataset):
+            kwargs.setdefault("shuffle", False)  # make_dataset already shuffles every epoch
+        return super().fit(x, *args, **kwargs)
+
+    def evaluate(self, x=None, *args, **kwargs):
+        self._prepare(x)
+        return super().evaluate(x, *args, **kwargs)

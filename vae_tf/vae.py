@@ -1,0 +1,161 @@
+"""The variational autoencoder: p_θ(x | z) p(z) with an inference network q_φ(z | x).
+
+Generative model: z ~ Normal(0, I), x ~ Bernoulli(η_θ(z)) independently per pixel.
+Inference model: q_φ(z | x) = Normal(μ_φ(x), diag σ_φ(x)²).
+ELBO (per image, in nats):
+    L(θ, φ; x) = E_q[log p_θ(x | z)] − KL(q_φ(z | x) ‖ p(z))  ≤  log p_θ(x),
+estimated with the reparameterization z = μ + σ ⊙ ε, ε ~ Normal(0, I).
+Importance-sampling (IWAE) estimate of the marginal likelihood with proposal r(z):
+    log p(x) ≈ log (1/K) Σ_k p_θ(x | z_k) p(z_k) / r(z_k),  z_k ~ r.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import tensorflow as tf
+import tensorflow_probability as tfp
+
+from vae_tf import networks
+from vae_tf.autoencoder import DecoderMixin
+from vae_tf.trainer import TrainableModel
+
+tfd = tfp.distributions
+
+_SCALE_FLOOR = 1e-4  # keeps σ_φ(x) away from 0 so log q stays finite
+
+
+class VAE(DecoderMixin, TrainableModel):
+    """VAE with a diagonal-Normal encoder and a Bernoulli decoder, trained with ``fit``.
+
+    ``fit`` minimises the batch mean of −ELBO and logs ``elbo``, ``reconstruction``
+    (E_q log p(x | z), summed over pixels) and ``kl`` (KL(q ‖ p(z))) each epoch.
+    """
+
+    term_names = ("loss", "elbo", "reconstruction", "kl")
+
+    def __init__(self, latent_dim: int = 20, hidden: Sequence[int] = (512,), activation: str = "relu",
+                 num_samples: int = 1, analytic_kl: bool = True, **kwargs):
+        super().__init__(**kwargs)
+        if int(latent_dim) <= 0 or int(num_samples) <= 0:
+            raise ValueError(f"latent_dim={latent_dim} and num_samples={num_samples} must be positive")
+        self.latent_dim, self.hidden, self.activation = int(latent_dim), tuple(hidden), activation
+        self.num_samples, self.analytic_kl = int(num_samples), bool(analytic_kl)
+        # the encoder outputs μ and an unconstrained scale for each latent dimension
+        self.encoder = networks.mlp(self.hidden, 2 * self.latent_dim, activation, name="encoder")
+
+    def build(self, input_shape):
+        self._set_event_shape(input_shape)
+        self._build_decoder(self.hidden, self.activation)
+        self.encoder.build((None, *self.event_shape))
+        self.decoder.build((None, self.latent_dim))
+
+    def call(self, x, training=False):
+        return self.decoder_logits(self.encode(x).mean())
+
+    # -- the three distributions ---------------------------------------------------
+    @property
+    def prior(self) -> tfd.Distribution:
+        """p(z) = Normal(0, I), event shape [latent_dim]."""
+        zeros = tf.zeros(self.latent_dim)
+        return tfd.Independent(tfd.Normal(zeros, tf.ones_like(zeros)), reinterpreted_batch_ndims=1, name="prior")
+
+    def encode(self, x) -> tfd.Distribution:
+        """q_φ(z | x) = Normal(μ_φ(x), diag σ_φ(x)²), event shape [latent_dim]."""
+        out = self.encoder(self.check_images(x))
+        loc, raw_scale = tf.split(out, 2, axis=-1)
+        scale = tf.nn.softplus(raw_scale) + _SCALE_FLOOR
+        return tfd.Independent(tfd.Normal(loc, scale), reinterpreted_batch_ndims=1, name="q_z_given_x")
+
+    def decode(self, z) -> tfd.Distribution:
+        """p_θ(x | z) = Π_i Bernoulli(x_i; sigmoid(η_θ(z)_i)), event shape = image shape."""
+        return tfd.Independent(tfd.Bernoulli(logits=self.decoder_logits(z), dtype=tf.float32),
+                               reinterpreted_batch_ndims=len(self.event_shape), name="p_x_given_z")
+
+    # -- the ELBO ------------------------------------------------------------------
+    def elbo_terms(self, x, num_samples: int = 1, analytic_kl: bool = True) -> dict[str, tf.Tensor]:
+        """Per-image ``elbo``, ``reconstruction`` and ``kl`` (each shape [batch]), in nats.
+
+        reconstruction = (1/S) Σ_s log p_θ(x | z_s),   z_s = μ + σ ⊙ ε_s;
+        kl = KL(q ‖ p) in closed form, or (1/S) Σ_s [log q(z_s | x) − log p(z_s)].
+        """
+        x = self.check_images(x)
+        q = self.encode(x)
+        z = reparameterized_sample(q, num_samples)  # [S, B, D]
+        reconstruction = tf.reduce_mean(self.decode(z).log_prob(x), axis=0)
+        if analytic_kl:
+            kl = tfd.kl_divergence(q, self.prior)
+        else:
+            kl = tf.reduce_mean(q.log_prob(z) - self.prior.log_prob(z), axis=0)
+        return {"elbo": reconstruction - kl, "reconstruction": reconstruction, "kl": kl}
+
+    def elbo(self, x, num_samples: int = 1, analytic_kl: bool = True) -> tf.Tensor:
+        """Per-image ELBO L(θ, φ; x) in nats, shape [batch]."""
+        return self.elbo_terms(x, num_samples, analytic_kl)["elbo"]
+
+    def compute_terms(self, x, y=None, training=False):
+        terms = {k: tf.reduce_mean(v) for k, v in self.elbo_terms(x, self.num_samples, self.analytic_kl).items()}
+        terms["loss"] = -terms["elbo"]
+        return terms
+
+    # -- sampling and the marginal likelihood -------------------------------------
+    def sample(self, n: int, mean: bool = True, seed: int | None = None) -> np.ndarray:
+        """Draw n images: z ~ p(z), then the Bernoulli means η_θ(z) (or binary x ~ p(x | z) if mean=False)."""
+        z = self.prior.sample(int(n), seed=seed)
+        p = self.decode(z)
+        return (p.mean() if mean else p.sample(seed=seed)).numpy()
+
+    def log_weights(self, x, num_samples: int, proposal: str = "encoder") -> tf.Tensor:
+        """log w_k = log p_θ(x | z_k) + log p(z_k) − log r(z_k), z_k ~ r, shape [K, batch].
+
+        ``proposal="encoder"`` uses r = q_φ(z | x); ``"prior"`` uses r = p(z), where the
+        weights reduce to log p_θ(x | z_k).
+        """
+        x = self.check_images(x)
+        if proposal == "encoder":
+            r = self.encode(x)
+        elif proposal == "prior":
+            r = tfd.Independent(tfd.Normal(tf.zeros([tf.shape(x)[0], self.latent_dim]), 1.0), 1)
+        else:
+            raise ValueError(f"proposal={proposal!r}: expected 'encoder' or 'prior'")
+        z = r.sample(int(num_samples))
+        return self.decode(z).log_prob(x) + self.prior.log_prob(z) - r.log_prob(z)
+
+    def log_likelihood(self, x, num_samples: int = 1000, proposal: str = "encoder",
+                       batch_size: int = 100, chunk_size: int = 250) -> np.ndarray:
+        """Importance-sampling estimate of log p_θ(x) per image (the IWAE bound with K samples).
+
+        log p(x) ≈ logsumexp_k(log w_k) − log K. Computed in chunks of ``chunk_size`` samples
+        for ``batch_size`` images at a time, so K = 5000 on thousands of images fits in memory.
+        By Jensen the expectation of this estimate is ≤ log p(x) and ≥ the ELBO; it
+        increases towards log p(x) as K grows.
+        """
+        x = np.asarray(self.check_images(x))
+        if int(num_samples) <= 0:
+            raise ValueError(f"num_samples={num_samples} must be positive")
+        chunks = [chunk_size] * (int(num_samples) // chunk_size)
+        if int(num_samples) % chunk_size:
+            chunks.append(int(num_samples) % chunk_size)
+        results = []
+        for start in range(0, len(x), batch_size):
+            xb = tf.constant(x[start:start + batch_size])
+            total = tf.fill([len(xb)], -np.inf)
+            for k in chunks:
+                lse = self._chunk_logsumexp(xb, k, proposal)
+                total = tf.reduce_logsumexp(tf.stack([total, lse]), axis=0)
+            results.append(total.numpy() - math.log(num_samples))
+        return np.concatenate(results)
+
+    def _chunk_logsumexp(self, x, k, proposal):
+        if not hasattr(self, "_lse_fn"):
+            self._lse_fn = tf.function(lambda x, k, proposal: tf.reduce_logsumexp(self.log_weights(x, k, proposal), axis=0),
+                                       reduce_retracing=True)
+        return self._lse_fn(x, k, proposal)
+
+
+def reparameterized_sample(q: tfd.Distribution, num_samples: int) -> tf.Tensor:
+    """z_s = μ + σ ⊙ ε_s with ε_s ~ Normal(0, I): S samples, shape [S, batch, D], differentiable in μ, σ."""
+    normal = q.distribution  # the Normal inside tfd.Independent
+    eps = tf.random.normal(tf.concat([[num_samples], tf.shape(normal.loc)], axis=0))
+    return normal.loc + normal.scale * eps

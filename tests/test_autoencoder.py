@@ -54,3 +54,12 @@ def test_bad_inputs_raise_clear_errors(small_mnist):
         ae.encode(np.zeros((2, 14, 14), np.float32))
     with pytest.raises(ValueError, match="positive"):
         vae_tf.Autoencoder(latent_dim=0)
+
+
+def test_epoch_timer_logs_increasing_seconds(small_mnist):
+    from vae_tf.trainer import EpochTimer
+
+    ae = vae_tf.Autoencoder(latent_dim=2, hidden=(8,))
+    hist = ae.fit(small_mnist.x_train[:200], epochs=3, batch_size=100, verbose=0, callbacks=[EpochTimer()])
+    seconds = hist.history["seconds"]
+    assert len(seconds) == 3 and 0 < seconds[0] < seconds[1] < seconds[2]

@@ -29,3 +29,8 @@ def test_plot_input_errors():
         plotting.reconstruction_rows(np.zeros((3, 4, 4)), np.zeros((2, 4, 4)))
     with pytest.raises(KeyError, match="elbo"):
         plotting.training_curves({"loss": [1.0]}, keys=["elbo"])
+
+
+def test_markdown_table_formats_rows():
+    table = plotting.markdown_table(["model", "ELBO"], [["2-D", -150.1234], ["20-D", np.float32(-99.5)]])
+    assert table.data.splitlines() == ["| model | ELBO |", "|---|---|", "| 2-D | -150.12 |", "| 20-D | -99.50 |"]

@@ -140,3 +140,15 @@ def training_curves(histories: Mapping[str, Mapping[str, Sequence[float]]] | Map
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def markdown_table(headers: Sequence[str], rows: Sequence[Sequence], floatfmt: str = ".2f"):
+    """A table for notebooks: an IPython Markdown object (plain text in a static viewer)."""
+    from IPython.display import Markdown
+
+    def fmt(v):
+        return format(v, floatfmt) if isinstance(v, (float, np.floating)) else str(v)
+
+    lines = ["| " + " | ".join(map(str, headers)) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(fmt(v) for v in row) + " |" for row in rows]
+    return Markdown("\n".join(lines))

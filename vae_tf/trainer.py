@@ -97,3 +97,17 @@ class TrainableModel(keras.Model):
     def evaluate(self, x=None, *args, **kwargs):
         self._prepare(x)
         return super().evaluate(x, *args, **kwargs)
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """Adds ``seconds`` (wall time since training began, cumulative) to each epoch's logs and history."""
+
+    def on_train_begin(self, logs=None):
+        import time
+
+        self._clock = time.perf_counter
+        self._start = self._clock()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["seconds"] = self._clock() - self._start

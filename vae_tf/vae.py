@@ -17,8 +17,9 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
-from vae_tf import networks
+from vae_tf import estimators, networks
 from vae_tf.autoencoder import DecoderMixin
+from vae_tf.estimators import reparameterized_sample
 from vae_tf.trainer import TrainableModel
 
 tfd = tfp.distributions
@@ -31,13 +32,21 @@ class VAE(DecoderMixin, TrainableModel):
 
     ``fit`` minimises the batch mean of −ELBO and logs ``elbo``, ``reconstruction``
     (E_q log p(x | z), summed over pixels) and ``kl`` (KL(q ‖ p(z))) each epoch.
+    ``gradient_estimator="score_function"`` trains φ with the score-function estimator
+    instead of the reparameterized one (θ keeps its ordinary gradient); ``baseline="loo"``
+    adds the leave-one-out control variate (needs ``num_samples >= 2``).
     """
 
     term_names = ("loss", "elbo", "reconstruction", "kl")
 
     def __init__(self, latent_dim: int = 20, hidden: Sequence[int] = (512,), activation: str = "relu",
-                 num_samples: int = 1, analytic_kl: bool = True, **kwargs):
+                 num_samples: int = 1, analytic_kl: bool = True, gradient_estimator: str = "reparameterized",
+                 baseline: str | None = None, **kwargs):
         super().__init__(**kwargs)
+        estimators._check(gradient_estimator, baseline, num_samples)
+        if gradient_estimator == "score_function" and not analytic_kl:
+            raise ValueError("gradient_estimator='score_function' needs analytic_kl=True (the KL gradient is exact)")
+        self.gradient_estimator, self.baseline = gradient_estimator, baseline
         if int(latent_dim) <= 0 or int(num_samples) <= 0:
             raise ValueError(f"latent_dim={latent_dim} and num_samples={num_samples} must be positive")
         self.latent_dim, self.hidden, self.activation = int(latent_dim), tuple(hidden), activation
@@ -95,7 +104,16 @@ class VAE(DecoderMixin, TrainableModel):
         return self.elbo_terms(x, num_samples, analytic_kl)["elbo"]
 
     def compute_terms(self, x, y=None, training=False):
-        terms = {k: tf.reduce_mean(v) for k, v in self.elbo_terms(x, self.num_samples, self.analytic_kl).items()}
+        if training and self.gradient_estimator == "score_function":
+            x = self.check_images(x)
+            q = self.encode(x)
+            reconstruction, _ = estimators.surrogate(q, lambda z: self.decode(z).log_prob(x), self.num_samples,
+                                                     "score_function", self.baseline)
+            per_image = {"reconstruction": reconstruction, "kl": tfd.kl_divergence(q, self.prior)}
+            per_image["elbo"] = per_image["reconstruction"] - per_image["kl"]
+        else:
+            per_image = self.elbo_terms(x, self.num_samples, self.analytic_kl)
+        terms = {k: tf.reduce_mean(v) for k, v in per_image.items()}
         terms["loss"] = -terms["elbo"]
         return terms
 
@@ -119,7 +137,7 @@ class VAE(DecoderMixin, TrainableModel):
             r = tfd.Independent(tfd.Normal(tf.zeros([tf.shape(x)[0], self.latent_dim]), 1.0), 1)
         else:
             raise ValueError(f"proposal={proposal!r}: expected 'encoder' or 'prior'")
-        z = r.sample(int(num_samples))
+        z = r.sample(num_samples if tf.is_tensor(num_samples) else int(num_samples))
         return self.decode(z).log_prob(x) + self.prior.log_prob(z) - r.log_prob(z)
 
     def log_likelihood(self, x, num_samples: int = 1000, proposal: str = "encoder",
@@ -148,14 +166,14 @@ class VAE(DecoderMixin, TrainableModel):
         return np.concatenate(results)
 
     def _chunk_logsumexp(self, x, k, proposal):
-        if not hasattr(self, "_lse_fn"):
-            self._lse_fn = tf.function(lambda x, k, proposal: tf.reduce_logsumexp(self.log_weights(x, k, proposal), axis=0),
-                                       reduce_retracing=True)
-        return self._lse_fn(x, k, proposal)
+        """logsumexp_k log w_k for one chunk, compiled once per proposal (k and batch size are tensors)."""
+        if not hasattr(self, "_lse_fns"):
+            self._lse_fns = {}
+        if proposal not in self._lse_fns:
+            def chunk(x, k):
+                return tf.reduce_logsumexp(self.log_weights(x, k, proposal), axis=0)
 
+            self._lse_fns[proposal] = tf.function(
+                chunk, input_signature=[tf.TensorSpec([None, *self.event_shape], tf.float32), tf.TensorSpec([], tf.int32)])
+        return self._lse_fns[proposal](x, tf.constant(k, tf.int32))
 
-def reparameterized_sample(q: tfd.Distribution, num_samples: int) -> tf.Tensor:
-    """z_s = μ + σ ⊙ ε_s with ε_s ~ Normal(0, I): S samples, shape [S, batch, D], differentiable in μ, σ."""
-    normal = q.distribution  # the Normal inside tfd.Independent
-    eps = tf.random.normal(tf.concat([[num_samples], tf.shape(normal.loc)], axis=0))
-    return normal.loc + normal.scale * eps

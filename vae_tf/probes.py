@@ -1,0 +1,27 @@
+"""Linear probes: how much of a label can be read off a representation.
+
+A multinomial logistic regression p(y | z) = softmax(W z + b), fitted on training codes and
+scored on test codes. Near-chance accuracy means the codes carry little linearly readable
+information about y; high accuracy means they do.
+"""
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+
+def linear_probe_accuracy(z_train, y_train, z_test, y_test, epochs: int = 50, seed: int = 0) -> float:
+    """Test accuracy of a softmax regression from standardised codes z to labels y."""
+    z_train, z_test = np.asarray(z_train, np.float32), np.asarray(z_test, np.float32)
+    y_train, y_test = np.asarray(y_train), np.asarray(y_test)
+    if z_train.ndim != 2 or z_test.ndim != 2 or z_train.shape[1] != z_test.shape[1]:
+        raise ValueError(f"z_train {z_train.shape} and z_test {z_test.shape} must be (N, D) with the same D")
+    if len(z_train) != len(y_train) or len(z_test) != len(y_test):
+        raise ValueError("each code needs exactly one label")
+    mean, std = z_train.mean(axis=0), z_train.std(axis=0) + 1e-6
+    keras.utils.set_random_seed(seed)
+    probe = keras.Sequential([keras.layers.Dense(int(y_train.max()) + 1)])
+    probe.compile(optimizer=keras.optimizers.Adam(1e-2),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    probe.fit((z_train - mean) / std, y_train, epochs=epochs, batch_size=256, verbose=0)
+    return float(probe.evaluate((z_test - mean) / std, y_test, verbose=0)[1])

@@ -84,12 +84,13 @@ class SemiSupervisedVAE(DecoderMixin, TrainableModel):
 
     def __init__(self, latent_dim: int = 50, num_classes: int = 10, hidden: Sequence[int] = (500,),
                  activation: str = "softplus", alpha: float | None = None, batch_size: int = 100,
-                 labeled_per_batch: int = 50, **kwargs):
+                 labeled_per_batch: int = 50, classifier_dropout: float = 0.0, **kwargs):
         super().__init__(**kwargs)
         self.latent_dim, self.num_classes, self.hidden, self.activation = int(latent_dim), int(num_classes), tuple(hidden), activation
         self.alpha = None if alpha is None else float(alpha)
         self.batch_size, self.labeled_per_batch = int(batch_size), int(labeled_per_batch)
-        self.classifier = networks.mlp(self.hidden, self.num_classes, activation, name="classifier")
+        self.classifier = networks.mlp(self.hidden, self.num_classes, activation, name="classifier",
+                                       dropout=classifier_dropout)
         self.style_encoder = networks.mlp(self.hidden, 2 * self.latent_dim, activation, name="style_encoder")
         self.flatten = keras.layers.Flatten()
 
@@ -119,9 +120,9 @@ class SemiSupervisedVAE(DecoderMixin, TrainableModel):
     def _onehot(self, y):
         return tf.one_hot(tf.cast(y, tf.int32), self.num_classes)
 
-    def classify_distribution(self, x) -> tfd.Distribution:
+    def classify_distribution(self, x, training: bool = False) -> tfd.Distribution:
         """q_φ(y | x) as a ``tfd.Categorical`` over the K digits."""
-        return tfd.Categorical(logits=self.classifier(self.check_images(x)), name="q_y_given_x")
+        return tfd.Categorical(logits=self.classifier(self.check_images(x), training=training), name="q_y_given_x")
 
     def classify(self, x) -> np.ndarray:
         """Class probabilities q_φ(y | x), shape [batch, K], rows summing to 1."""
@@ -169,9 +170,9 @@ class SemiSupervisedVAE(DecoderMixin, TrainableModel):
         bounds = self._labeled_bound(x_rep, self.flatten(x_rep), labels, num_samples)
         return tf.reshape(bounds, [self.num_classes, batch])
 
-    def unlabeled_bound(self, x, num_samples: int = 1) -> tf.Tensor:
+    def unlabeled_bound(self, x, num_samples: int = 1, training: bool = False) -> tf.Tensor:
         """U(x) = Σ_y q_φ(y | x) L(x, y) + H(q_φ(y | x)), shape [batch], enumerating all K digits."""
-        q_y = self.classify_distribution(x)
+        q_y = self.classify_distribution(x, training)
         probs = tf.transpose(q_y.probs_parameter())                           # [K, B]
         return tf.reduce_sum(probs * self.bounds_for_every_label(x, num_samples), axis=0) + q_y.entropy()
 
@@ -187,8 +188,8 @@ class SemiSupervisedVAE(DecoderMixin, TrainableModel):
         batch = tf.cast(tf.shape(x)[0], tf.float32)
 
         labeled = self.labeled_bound(x_l, y_l)
-        unlabeled = self.unlabeled_bound(x_u)
-        log_q_y = self.classify_distribution(x_l).log_prob(y_l)
+        unlabeled = self.unlabeled_bound(x_u, training=training)
+        log_q_y = self.classify_distribution(x_l, training).log_prob(y_l)
         alpha = self.alpha if self.alpha is not None else 0.0
         loss = (-tf.reduce_sum(labeled) - tf.reduce_sum(unlabeled) - alpha * tf.reduce_sum(log_q_y)) / batch
         safe_mean = lambda v: tf.math.divide_no_nan(tf.reduce_sum(v), tf.cast(tf.size(v), tf.float32))  # noqa: E731

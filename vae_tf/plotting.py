@@ -57,9 +57,11 @@ def image_grid(images, ncols: int = 10, titles: Sequence[str] | None = None, tit
     if row_labels is not None:
         for r, label in enumerate(row_labels[:nrows]):
             axes[r, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
-    if title:
-        fig.suptitle(title)
     fig.tight_layout(pad=0.2)
+    if title:
+        height = fig.get_size_inches()[1]
+        fig.subplots_adjust(top=1 - (0.45 if titles is not None else 0.3) / height)
+        fig.suptitle(title, y=1 - 0.05 / height, va="top")
     return fig
 
 

@@ -7,6 +7,9 @@ import numpy as np
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# The test suite runs the notebooks in the fast setting unless told otherwise (VAE_TF_FAST=0 runs
+# them in full); nbval's kernels inherit this environment.
+os.environ.setdefault("VAE_TF_FAST", "1")
 import vae_tf  # noqa: E402  (imports TensorFlow quietly)
 
 

@@ -63,3 +63,22 @@ def test_epoch_timer_logs_increasing_seconds(small_mnist):
     hist = ae.fit(small_mnist.x_train[:200], epochs=3, batch_size=100, verbose=0, callbacks=[EpochTimer()])
     seconds = hist.history["seconds"]
     assert len(seconds) == 3 and 0 < seconds[0] < seconds[1] < seconds[2]
+
+
+def test_nan_in_the_data_stops_training_and_keeps_the_last_good_weights(small_mnist):
+    from vae_tf.trainer import NaNGuard
+
+    vae_tf.set_seed(0)
+    x = small_mnist.x_train[:400].copy()
+    model = vae_tf.VAE(latent_dim=2, hidden=(16,))
+    model.fit(vae_tf.make_dataset(x, batch_size=100, shuffle=False), epochs=1, verbose=0)
+    good = [w.copy() for w in model.get_weights()]
+    x[250, 3, 3] = np.nan  # the third batch of every epoch now holds a NaN
+    guard = NaNGuard()
+    with pytest.warns(RuntimeWarning, match="epoch 1, step 3"):
+        model.fit(vae_tf.make_dataset(x, batch_size=100, shuffle=False, binarize=None), epochs=3, verbose=0,
+                  callbacks=[guard])
+    assert guard.stopped_at == (1, 3)
+    for before, after in zip(good, model.get_weights()):
+        np.testing.assert_array_equal(before, after)
+    assert all(np.all(np.isfinite(w)) for w in model.get_weights())

@@ -9,6 +9,9 @@ validation data). ``fit`` or ``evaluate`` on an uncompiled model compiles it fir
 """
 from __future__ import annotations
 
+import math
+import warnings
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -92,7 +95,10 @@ class TrainableModel(keras.Model):
         self._prepare(x)
         if isinstance(x, tf.data.Dataset):
             kwargs.setdefault("shuffle", False)  # make_dataset already shuffles every epoch
-        return super().fit(x, *args, **kwargs)
+        callbacks = list(kwargs.pop("callbacks", None) or [])
+        if not any(isinstance(cb, NaNGuard) for cb in callbacks):
+            callbacks.append(NaNGuard())
+        return super().fit(x, *args, callbacks=callbacks, **kwargs)
 
     def evaluate(self, x=None, *args, **kwargs):
         self._prepare(x)
@@ -111,3 +117,36 @@ class EpochTimer(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
             logs["seconds"] = self._clock() - self._start
+
+
+class NaNGuard(keras.callbacks.Callback):
+    """Stop training at the first non-finite loss and restore the weights of the last good epoch.
+
+    Added to every ``fit`` of the collection's models. The warning names the epoch and the step;
+    the model keeps the weights it had after the last epoch whose every step was finite (or
+    its initial weights if the first epoch fails), so nothing half-trained is kept.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.stopped_at: tuple[int, int] | None = None
+
+    def on_train_begin(self, logs=None):
+        self._good = self.model.get_weights()
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            self.stopped_at = (self._epoch + 1, batch + 1)
+            self.model.stop_training = True
+            self.model.set_weights(self._good)
+            warnings.warn(f"training stopped: non-finite loss at epoch {self._epoch + 1}, step {batch + 1}; "
+                          "the weights of the last finite epoch were restored", RuntimeWarning, stacklevel=2)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.stopped_at is None:
+            self._good = self.model.get_weights()

@@ -33,7 +33,9 @@ _SCALE_FLOOR = 1e-4
 #: the configuration notebook 04 and benchmarks/semisupervised_accuracy.py use. alpha = 50 per labeled
 #: image was tuned on mnist-mini (8,000 images): the paper's weight (0.1 N / N_l = 8 for 100 labels,
 #: 0.8 for 1,000) left the classifier under-trained here (about 80 % and 44–63 % test accuracy).
-NOTEBOOK_CONFIG = dict(latent_dim=50, hidden=(500, 500), activation="softplus", alpha=50.0,
+#: A 10-D style z (rather than the paper's 50) keeps about the same accuracy and leaks less of the
+#: digit into z (a linear probe reads the digit from z at 57 % instead of 77 % with 100 labels).
+NOTEBOOK_CONFIG = dict(latent_dim=10, hidden=(500, 500), activation="softplus", alpha=50.0,
                        batch_size=100, labeled_per_batch=50, classifier_dropout=0.3)
 
 

@@ -1,0 +1,162 @@
+"""Training throughput of the collection's models against this machine's matrix-multiply rate.
+
+    python benchmarks/throughput.py [--images 60000] [--epochs 2] [--models ae vae m2]
+
+For the autoencoder, the VAE and the semi-supervised VAE at the notebooks' architectures it prints
+training images per second through ``fit`` (as the notebooks call it), the achieved GFLOP/s (from
+a count of the dense layers' multiply-adds, forward and backward = 3 × forward), the ratio to a large
+float32 matmul measured in the same run, the same with XLA (``jit_compile=True``; Keras may decline it
+for ``fit``, the bare loop then still shows what XLA gives), a bare
+``tf.function`` training loop on the same model for the overhead of ``fit``, the time of a
+60,000-image epoch (data tiled to that size), and the peak resident memory of the process.
+The first epoch (tracing and compilation) is reported separately from the steady-state epochs.
+Data: random binary images (throughput does not depend on pixel values).
+"""
+import argparse
+import os
+import platform
+import resource
+import time
+
+import numpy as np
+
+import vae_tf
+from vae_tf.semisupervised import NOTEBOOK_CONFIG, SemiSupervisedVAE
+
+import keras  # noqa: E402  (after vae_tf, which silences TensorFlow's start-up log)
+import tensorflow as tf  # noqa: E402
+
+PIXELS = 784
+
+
+def matmul_gflops(n: int = 2048, repeats: int = 20) -> float:
+    a = tf.random.normal([n, n])
+    b = tf.random.normal([n, n])
+    f = tf.function(lambda a, b: tf.matmul(a, b))
+    f(a, b).numpy()
+    start = time.perf_counter()
+    for _ in range(repeats):
+        c = f(a, b)
+    c.numpy()
+    return 2 * n**3 * repeats / (time.perf_counter() - start) / 1e9
+
+
+def dense_macs(sizes) -> int:
+    return sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+
+
+def flops_per_image(name: str) -> float:
+    """Forward multiply-adds of the dense layers × 2 FLOP × 3 (forward + backward)."""
+    if name == "ae":
+        macs = dense_macs([PIXELS, 512, 2]) + dense_macs([2, 512, PIXELS])
+    elif name == "vae":
+        macs = dense_macs([PIXELS, 512, 40]) + dense_macs([20, 512, PIXELS])
+    else:  # M2: classifier, style encoder and decoder; the unlabeled half enumerates 10 digits
+        h, d, k = NOTEBOOK_CONFIG["hidden"], NOTEBOOK_CONFIG["latent_dim"], 10
+        classifier = dense_macs([PIXELS, *h, k])
+        encoder = dense_macs([PIXELS + k, *h, 2 * d])
+        decoder = dense_macs([d + k, *h[::-1], PIXELS])
+        unlabeled_share = 1 - NOTEBOOK_CONFIG["labeled_per_batch"] / NOTEBOOK_CONFIG["batch_size"]
+        passes = unlabeled_share * k + (1 - unlabeled_share)
+        macs = classifier + passes * (encoder + decoder)
+    return 2 * 3 * macs
+
+
+def build(name: str, jit: bool):
+    if name == "ae":
+        model = vae_tf.Autoencoder(latent_dim=2, hidden=(512,))
+    elif name == "vae":
+        model = vae_tf.VAE(latent_dim=20, hidden=(512,))
+    else:
+        model = SemiSupervisedVAE(**NOTEBOOK_CONFIG)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), jit_compile=jit)
+    return model
+
+
+def data_for(name: str, x, y, batch: int):
+    if name == "m2":
+        return vae_tf.semisupervised.semisupervised_dataset(x, y, batch_size=batch,
+                                                            labeled_per_batch=NOTEBOOK_CONFIG["labeled_per_batch"])
+    return vae_tf.make_dataset(x, batch_size=batch, seed=0)
+
+
+def time_fit(model, ds, epochs: int):
+    timer = vae_tf.trainer.EpochTimer()
+    model.fit(ds, epochs=epochs + 1, verbose=0, callbacks=[timer])
+    seconds = np.diff([0.0] + model.history.history["seconds"])
+    return seconds[0], float(np.mean(seconds[1:]))
+
+
+def time_bare_loop(model, ds, epochs: int, jit: bool = False) -> float:
+    """Steady-state seconds per epoch of a hand-written tf.function loop over the same steps."""
+    optimizer = keras.optimizers.Adam(1e-3)
+    first = next(iter(ds))
+    model.check_images((first[0] if isinstance(first, tuple) else first)[:1])  # build the networks eagerly
+    optimizer.build(model.trainable_variables)
+
+    @tf.function(jit_compile=jit)
+    def step(x, y):
+        with tf.GradientTape() as tape:
+            loss = model.compute_terms(x, y, training=True)["loss"]
+        optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
+        return loss
+
+    def run():
+        for batch in ds:
+            x, y = (batch if isinstance(batch, tuple) else (batch, None))
+            loss = step(x, y)
+        loss.numpy()
+
+    run()  # trace
+    start = time.perf_counter()
+    for _ in range(epochs):
+        run()
+    return (time.perf_counter() - start) / epochs
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--images", type=int, default=60000)
+    parser.add_argument("--epochs", type=int, default=2, help="steady-state epochs timed after the first")
+    parser.add_argument("--models", nargs="+", default=["ae", "vae", "m2"], choices=["ae", "vae", "m2"])
+    parser.add_argument("--batch", type=int, default=128)
+    args = parser.parse_args()
+
+    print(f"python {platform.python_version()} | TensorFlow {tf.__version__} | Keras {keras.__version__} | "
+          f"{platform.machine()}, {os.cpu_count()} cores")
+    print(f"device: {vae_tf.device_summary()}")
+    peak = matmul_gflops()
+    print(f"float32 matmul 2048×2048: {peak:.1f} GFLOP/s")
+    rng = np.random.default_rng(0)
+    x = (rng.random((args.images, 28, 28)) < 0.13).astype(np.float32)
+    y = np.full(args.images, -1, np.int64)
+    y[rng.choice(args.images, 100, replace=False)] = np.arange(100) % 10
+    print(f"{args.images} images, batch {args.batch}, {args.epochs} timed epochs after the first\n")
+    print(f"{'model':5} {'XLA':4} {'1st epoch s':>11} {'epoch s':>8} {'img/s':>8} {'GFLOP/s':>8} {'of matmul':>9} "
+          f"{'bare loop s':>11} {'fit overhead':>12} {'60k epoch s':>11}")
+    for name in args.models:
+        batch = NOTEBOOK_CONFIG["batch_size"] if name == "m2" else args.batch
+        for jit in (False, True):
+            vae_tf.set_seed(0)
+            model = build(name, jit)
+            ds = data_for(name, x, y, batch)
+            first, epoch = time_fit(model, ds, args.epochs)
+            xla_in_fit = bool(model.jit_compile)  # Keras falls back to False where it cannot compile
+            try:
+                bare = time_bare_loop(build(name, False), ds, args.epochs, jit=jit)
+            except Exception as exc:  # XLA cannot compile every graph (e.g. dynamic shapes)
+                print(f"  (bare loop with XLA={jit} failed: {exc.__class__.__name__})")
+                bare = float("nan")
+            images_per_s = args.images / epoch
+            gflops = images_per_s * flops_per_image(name) / 1e9
+            overhead = f"{(epoch / bare - 1):+.0%}" if np.isfinite(bare) else "n/a"
+            xla = ("on" if xla_in_fit else "off*") if jit else "off"
+            print(f"{name:5} {xla:4} {first:11.1f} {epoch:8.2f} {images_per_s:8.0f} {gflops:8.1f} "
+                  f"{gflops / peak:9.0%} {bare:11.2f} {overhead:>12} {epoch * 60000 / args.images:11.1f}", flush=True)
+    print("\nXLA column: 'off*' = jit_compile=True was asked, Keras declined it for fit (the bare loop still used XLA).")
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\npeak resident memory of this process: {peak_mb:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,16 +1,11 @@
 """Shared fixtures. Real MNIST comes from $VAE_TF_DATA_DIR (CI points it at mnist-mini) or Keras' download."""
 import gzip
-import os
 import struct
 
 import numpy as np
 import pytest
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-# The test suite runs the notebooks in the fast setting unless told otherwise (VAE_TF_FAST=0 runs
-# them in full); nbval's kernels inherit this environment.
-os.environ.setdefault("VAE_TF_FAST", "1")
-import vae_tf  # noqa: E402  (imports TensorFlow quietly)
+import vae_tf  # (imports TensorFlow quietly; ../conftest.py sets the fast setting)
 
 
 @pytest.fixture(scope="session")

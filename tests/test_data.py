@@ -1,3 +1,4 @@
+import itertools
 import gzip
 
 import numpy as np
@@ -127,24 +128,40 @@ def test_fixed_binarization_is_reproducible_and_unbiased(mnist):
 def test_dynamic_binarization_changes_each_epoch_and_reproduces(mnist):
     x = mnist.x_train[:256]
     ds = D.make_dataset(x, batch_size=256, shuffle=False, seed=3)
-    epoch1, epoch2 = next(iter(ds)).numpy(), next(iter(ds)).numpy()
+    assert D.steps_per_epoch(ds) == 1
+    epochs = [b.numpy() for b in itertools.islice(ds, 21)]  # one batch per epoch
     again = next(iter(D.make_dataset(x, batch_size=256, shuffle=False, seed=3))).numpy()
-    assert set(np.unique(epoch1)) <= {0.0, 1.0}
-    assert not np.array_equal(epoch1, epoch2)  # a fresh Bernoulli draw every epoch
-    np.testing.assert_array_equal(epoch1, again)  # same seed, same draws
-    freq = np.mean([b.numpy() for b in [next(iter(ds)) for _ in range(20)]], axis=0)
+    assert set(np.unique(epochs[0])) <= {0.0, 1.0}
+    assert not np.array_equal(epochs[0], epochs[1])  # a fresh Bernoulli draw every epoch
+    np.testing.assert_array_equal(epochs[0], again)  # same seed, same draws
+    freq = np.mean(epochs[1:], axis=0)
     assert np.abs(freq - x).mean() < 0.05  # averages back to the intensities
+
+
+def test_start_epoch_continues_the_uninterrupted_stream(mnist):
+    x, y = mnist.x_train[:250], mnist.y_train[:250]
+    whole = [(a.numpy(), b.numpy()) for a, b in itertools.islice(D.make_dataset(x, y, batch_size=100, seed=5), 9)]
+    assert [len(b) for _, b in whole[:3]] == [100, 100, 50]  # 3 steps per epoch, last one partial
+    late = [(a.numpy(), b.numpy()) for a, b in itertools.islice(D.make_dataset(x, y, batch_size=100, seed=5, start_epoch=2), 3)]
+    for (xa, ya), (xb, yb) in zip(whole[6:], late):
+        np.testing.assert_array_equal(xa, xb)
+        np.testing.assert_array_equal(ya, yb)
+    # each epoch is a permutation of all images, in a new order
+    first, second = np.concatenate([b for _, b in whole[:3]]), np.concatenate([b for _, b in whole[3:6]])
+    assert sorted(first.tolist()) == sorted(y.tolist()) and not np.array_equal(first, second)
 
 
 def test_dataset_keeps_labels_aligned(mnist):
     x, y = mnist.x_train[:300], mnist.y_train[:300]
     ds = D.make_dataset(x, y, batch_size=100, binarize=None, seed=0)
-    xs, ys = zip(*[(a.numpy(), b.numpy()) for a, b in ds])
+    xs, ys = zip(*[(a.numpy(), b.numpy()) for a, b in itertools.islice(ds, 3)])
     xs, ys = np.concatenate(xs), np.concatenate(ys)
     order = [int(np.flatnonzero((x == img).all(axis=(1, 2)))[0]) for img in xs[:20]]
     np.testing.assert_array_equal(ys[:20], y[order])
     with pytest.raises(ValueError, match="binarize"):
         D.make_dataset(x, binarize="sometimes")
+    with pytest.raises(ValueError, match="labels"):
+        D.make_dataset(x, y[:10])
 
 
 def test_labeled_split_is_balanced_and_seeded(mnist):

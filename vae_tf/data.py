@@ -181,38 +181,65 @@ def binarize_fixed(x: np.ndarray, seed: int = 0) -> np.ndarray:
 
 
 def make_dataset(x, y=None, batch_size: int = 128, binarize: str | None = "dynamic",
-                 shuffle: bool = True, seed: int = 0):
+                 shuffle: bool = True, seed: int = 0, start_epoch: int = 0):
     """A ``tf.data`` pipeline of batches of images (and labels, if given).
 
-    ``binarize="dynamic"`` draws x_bin ~ Bernoulli(x) afresh every epoch (stateless ops
-    seeded from ``seed`` and the epoch, so runs are reproducible); ``"threshold"`` uses
-    :func:`binarize_threshold`; ``None`` keeps intensities. Batches are shuffled with
-    ``seed`` every epoch and prefetched.
+    ``binarize="dynamic"`` draws x_bin ~ Bernoulli(x) afresh every epoch; ``"threshold"`` uses
+    :func:`binarize_threshold`; ``None`` keeps intensities. With ``shuffle`` the order changes
+    every epoch. Epoch e's order and binary draws are stateless functions of (``seed``, e), so a
+    training resumed at ``start_epoch`` = k sees exactly the batches an uninterrupted run sees
+    from epoch k on.
+
+    When anything is random (``shuffle`` or dynamic binarization) the pipeline runs epoch after
+    epoch without end and carries ``steps_per_epoch``, which the collection's ``fit`` uses;
+    otherwise it is one finite pass (validation and test sets). Batches are gathered, binarized
+    and prefetched inside the pipeline: no Python runs per step.
     """
     import tensorflow as tf
 
     if binarize not in ("dynamic", "threshold", None):
         raise ValueError(f"binarize={binarize!r}: expected 'dynamic', 'threshold' or None")
+    if int(batch_size) <= 0:
+        raise ValueError(f"batch_size={batch_size} must be positive")
+    if int(start_epoch) < 0:
+        raise ValueError(f"start_epoch={start_epoch} must be >= 0")
     x = np.asarray(x, dtype=np.float32)
     if binarize == "threshold":
         x = binarize_threshold(x)
-    tensors = x if y is None else (x, np.asarray(y, dtype=np.int64))
-    ds = tf.data.Dataset.from_tensor_slices(tensors)
-    if shuffle:
-        ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(batch_size)
-    if binarize == "dynamic":
-        seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
-        ds = tf.data.Dataset.zip((ds, seeds)).map(_bernoulli_batch, num_parallel_calls=tf.data.AUTOTUNE)
-    return ds.prefetch(tf.data.AUTOTUNE)
+    n, batch_size = len(x), int(batch_size)
+    if y is not None and len(y) != n:
+        raise ValueError(f"x has {n} images but y has {len(y)} labels")
+    steps = -(-n // batch_size)
+    images = tf.constant(x)
+    labels = None if y is None else tf.constant(np.asarray(y, dtype=np.int64))
+
+    def batch_of(epoch, step, index):
+        xb = tf.gather(images, index)
+        if binarize == "dynamic":
+            noise_seed = tf.random.experimental.stateless_fold_in(tf.stack([tf.constant(seed, tf.int64), epoch]), step)
+            xb = tf.cast(tf.random.stateless_uniform(tf.shape(xb), seed=noise_seed) < xb, tf.float32)
+        return xb if labels is None else (xb, tf.gather(labels, index))
+
+    def one_epoch(epoch):
+        order = tf.range(n, dtype=tf.int64)
+        if shuffle:
+            order = tf.random.experimental.stateless_shuffle(order, seed=tf.stack([tf.constant(seed, tf.int64), -1 - epoch]))
+        batches = tf.data.Dataset.from_tensor_slices(order).batch(batch_size)
+        steps_ds = tf.data.Dataset.range(steps)
+        return tf.data.Dataset.zip((steps_ds, batches)).map(lambda step, index: batch_of(epoch, step, index))
+
+    random = shuffle or binarize == "dynamic"
+    epochs = tf.data.Dataset.range(int(start_epoch), int(start_epoch) + 1) if not random else \
+        tf.data.Dataset.range(int(start_epoch), np.iinfo(np.int64).max)
+    ds = epochs.flat_map(one_epoch).prefetch(tf.data.AUTOTUNE)
+    if random:
+        ds.steps_per_epoch = steps
+    return ds
 
 
-def _bernoulli_batch(batch, seed):
-    import tensorflow as tf
-
-    x, rest = (batch[0], batch[1:]) if isinstance(batch, tuple) else (batch, ())
-    x = tf.cast(tf.random.stateless_uniform(tf.shape(x), seed=seed) < x, tf.float32)
-    return (x, *rest) if rest else x
+def steps_per_epoch(dataset) -> int | None:
+    """Batches per epoch of a pipeline from :func:`make_dataset` that repeats, else None."""
+    return getattr(dataset, "steps_per_epoch", None)
 
 
 # --------------------------------------------------------------------------- labels

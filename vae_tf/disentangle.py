@@ -74,7 +74,7 @@ class DecomposedVAE(VAE):
     def compute_terms(self, x, y=None, training=False):
         x = self.check_images(x)
         q = self.encode(x)
-        z = reparameterized_sample(q, 1)[0]
+        z = reparameterized_sample(q, 1, self.noise)[0]
         reconstruction = tf.reduce_mean(self.decode(z).log_prob(x))
         parts = decomposed_kl(q, z, self.prior, self.dataset_size)
         kl = tf.reduce_mean(tfd.kl_divergence(q, self.prior))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import keras
 import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
@@ -26,11 +27,16 @@ def _normal(q):
     return q.distribution if isinstance(q, tfd.Independent) else q
 
 
-def reparameterized_sample(q, num_samples) -> tf.Tensor:
-    """z_s = μ + σ ⊙ ε_s, ε_s ~ Normal(0, I): shape [S, *batch, *event], differentiable in μ and σ."""
+def reparameterized_sample(q, num_samples, seed=None) -> tf.Tensor:
+    """z_s = μ + σ ⊙ ε_s, ε_s ~ Normal(0, I): shape [S, *batch, *event], differentiable in μ and σ.
+
+    ``seed``: a ``keras.random.SeedGenerator`` (a model's ``noise``: checkpointable draws), or
+    None for TensorFlow's global generator.
+    """
     normal = _normal(q)
     loc, scale = tf.broadcast_to(normal.loc, normal.batch_shape_tensor()), normal.scale
-    eps = tf.random.normal(tf.concat([[num_samples], tf.shape(loc)], axis=0))
+    shape = tf.concat([[num_samples], tf.shape(loc)], axis=0)
+    eps = tf.random.normal(shape) if seed is None else keras.random.normal(shape, seed=seed)
     return loc + scale * eps
 
 
@@ -50,7 +56,7 @@ def leave_one_out_baseline(f_values: tf.Tensor) -> tf.Tensor:
 
 
 def surrogate(q, f: Callable[[tf.Tensor], tf.Tensor], num_samples: int, estimator: str = "reparameterized",
-              baseline: str | None = None) -> tuple[tf.Tensor, tf.Tensor]:
+              baseline: str | None = None, seed=None) -> tuple[tf.Tensor, tf.Tensor]:
     """(surrogate, f_values): ∇_φ of ``tf.reduce_mean(surrogate)`` is the chosen estimate of ∇_φ E_q[f].
 
     ``f`` maps z [S, *batch, D] to values [S, *batch]. With the score function, z is
@@ -59,9 +65,9 @@ def surrogate(q, f: Callable[[tf.Tensor], tf.Tensor], num_samples: int, estimato
     """
     _check(estimator, baseline, num_samples)
     if estimator == "reparameterized":
-        f_values = f(reparameterized_sample(q, num_samples))
+        f_values = f(reparameterized_sample(q, num_samples, seed))
         return tf.reduce_mean(f_values, axis=0), f_values
-    z = tf.stop_gradient(q.sample(num_samples))
+    z = tf.stop_gradient(reparameterized_sample(q, num_samples, seed))  # z ~ q, no path to φ
     f_values = f(z)
     weight = f_values - (leave_one_out_baseline(f_values) if baseline == "loo" else 0.0)
     log_q = q.log_prob(z)

@@ -58,13 +58,15 @@ def check_labels(y, num_classes: int = 10, argument: str = "y") -> np.ndarray:
 
 
 def semisupervised_dataset(x, y, batch_size: int = 100, labeled_per_batch: int = 50, seed: int = 0,
-                           binarize: str | None = "dynamic"):
+                           binarize: str | None = "dynamic", start_epoch: int = 0):
     """Batches of ``batch_size − labeled_per_batch`` unlabeled and ``labeled_per_batch`` labeled images.
 
     The labeled images (y ≥ 0) are re-sampled into every batch, so 100 labels are seen at a
     steady rate instead of once per epoch among thousands of unlabeled images. An epoch is one
     pass over the unlabeled images. Every image appears unlabeled as well: the unlabeled part
-    uses all of ``x`` with its labels hidden (−1), as in the paper.
+    uses all of ``x`` with its labels hidden (−1), as in the paper. Like
+    :func:`~vae_tf.data.make_dataset` it repeats, carries ``steps_per_epoch``, and starts at
+    ``start_epoch`` with the batches an uninterrupted run would see there.
     """
     from vae_tf.data import make_dataset
 
@@ -75,11 +77,19 @@ def semisupervised_dataset(x, y, batch_size: int = 100, labeled_per_batch: int =
     if not 0 < labeled_per_batch < batch_size:
         raise ValueError(f"labeled_per_batch={labeled_per_batch} must be between 1 and batch_size-1={batch_size - 1}")
     n_unlabeled = batch_size - labeled_per_batch
-    unlab = make_dataset(x, np.full(len(x), -1, np.int64), batch_size=n_unlabeled, binarize=binarize, seed=seed)
-    lab = make_dataset(x[labeled], y[labeled], batch_size=labeled_per_batch, binarize=binarize, seed=seed + 1)
-    lab = lab.unbatch().repeat().batch(labeled_per_batch)
+    unlab = make_dataset(x, np.full(len(x), -1, np.int64), batch_size=n_unlabeled, binarize=binarize, seed=seed,
+                         start_epoch=start_epoch)
+    steps = unlab.steps_per_epoch
+    # the labeled stream cycles faster: start it where an uninterrupted run would be
+    labeled_steps = -(-len(labeled) // labeled_per_batch)
+    consumed = int(start_epoch) * steps
+    lab = make_dataset(x[labeled], y[labeled], batch_size=labeled_per_batch, binarize=binarize, seed=seed + 1,
+                       start_epoch=consumed // labeled_steps).skip(consumed % labeled_steps)
+    lab = lab.unbatch().batch(labeled_per_batch)
     both = tf.data.Dataset.zip((unlab, lab))
-    return both.map(lambda u, l: (tf.concat([u[0], l[0]], 0), tf.concat([u[1], l[1]], 0))).prefetch(tf.data.AUTOTUNE)
+    both = both.map(lambda u, l: (tf.concat([u[0], l[0]], 0), tf.concat([u[1], l[1]], 0))).prefetch(tf.data.AUTOTUNE)
+    both.steps_per_epoch = steps
+    return both
 
 
 class SemiSupervisedVAE(DecoderMixin, TrainableModel):
@@ -163,7 +173,7 @@ class SemiSupervisedVAE(DecoderMixin, TrainableModel):
 
     def _labeled_bound(self, x, x_flat, y, num_samples=1):
         q_z = self._style(x_flat, self._onehot(y))
-        z = reparameterized_sample(q_z, num_samples)                          # [S, B, D]
+        z = reparameterized_sample(q_z, num_samples, self.noise)                  # [S, B, D]
         yz = tf.concat([z, tf.broadcast_to(self._onehot(y), tf.concat([tf.shape(z)[:-1], [self.num_classes]], 0))], -1)
         log_px = tfd.Independent(tfd.Bernoulli(logits=self.decoder_logits(yz), dtype=tf.float32),
                                  len(self.event_shape)).log_prob(x)
@@ -206,8 +216,16 @@ class SemiSupervisedVAE(DecoderMixin, TrainableModel):
         return {"loss": loss, "labeled_elbo": safe_mean(labeled), "unlabeled_elbo": safe_mean(unlabeled),
                 "classification": safe_mean(-log_q_y), "labeled_accuracy": safe_mean(tf.cast(predicted == y_l, tf.float32))}
 
-    def fit(self, x=None, y=None, *args, seed: int = 0, **kwargs):
-        """Keras ``fit``; with NumPy ``x, y`` the labeled images are re-sampled into every batch."""
+    def training_data(self, x, y=None, batch_size=None, seed=0, start_epoch=0, binarize="dynamic", shuffle=True):
+        """:func:`semisupervised_dataset`: the labeled images (y ≥ 0) re-sampled into every batch."""
+        if batch_size is not None and int(batch_size) != self.batch_size:
+            raise ValueError(f"batch_size={batch_size}: this model was built for batch_size={self.batch_size}")
+        return semisupervised_dataset(x, y, self.batch_size, self.labeled_per_batch, seed=seed,
+                                      binarize=binarize, start_epoch=start_epoch)
+
+    def fit(self, x=None, y=None, *args, seed: int = 0, binarize: str | None = "dynamic", **kwargs):
+        """Keras ``fit``; with NumPy ``x, y`` (y = −1 for unlabeled images) the batches come from
+        :meth:`training_data`, and ``alpha=None`` becomes :func:`paper_alpha`."""
         if isinstance(x, tf.data.Dataset):
             if self.alpha is None:
                 raise ValueError("alpha: pass alpha=... to the constructor when fitting on a tf.data.Dataset")
@@ -215,11 +233,9 @@ class SemiSupervisedVAE(DecoderMixin, TrainableModel):
         if y is None:
             raise ValueError("y: SemiSupervisedVAE.fit needs labels (use -1 for unlabeled images)")
         y = check_labels(y, self.num_classes)
-        x = np.asarray(self.check_images(x))
         if self.alpha is None:
             self.alpha = paper_alpha(len(y), int((y >= 0).sum()))
-        ds = semisupervised_dataset(x, y, self.batch_size, self.labeled_per_batch, seed=seed)
-        return super().fit(ds, *args, **kwargs)
+        return super().fit(x, y, *args, seed=seed, binarize=binarize, **kwargs)
 
 
 class Classifier(keras.Model):

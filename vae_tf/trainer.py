@@ -1,7 +1,9 @@
 """The training convention every model of the collection shares.
 
 A model subclasses :class:`TrainableModel` and implements ``compute_terms(x, y, training)``
-returning a dict of batch means with a ``"loss"`` entry to minimise. Keras then does the
+returning a dict of batch means with a ``"loss"`` entry to minimise. Its random draws (ε of
+the reparameterization) come from ``self.noise``, a Keras ``SeedGenerator`` whose state is a
+variable of the model, so a checkpoint holds it and a resumed run draws the same ε. Keras then does the
 rest: ``model.compile(optimizer=...)``, ``model.fit(...)`` with its progress bar, history,
 callbacks and validation data; every term is logged each epoch (``val_`` prefixed on
 validation data). ``fit`` or ``evaluate`` on an uncompiled model compiles it first with
@@ -34,6 +36,7 @@ class TrainableModel(keras.Model):
         super().__init__(**kwargs)
         self._trackers = {name: keras.metrics.Mean(name=name) for name in self.term_names}
         self.event_shape: tuple[int, ...] | None = None
+        self.noise = keras.random.SeedGenerator(name="noise")  # seeded from Python's random (set_seed)
 
     # -- input checks ------------------------------------------------------------
     def _set_event_shape(self, input_shape) -> tuple[int, ...]:
@@ -91,22 +94,55 @@ class TrainableModel(keras.Model):
             first, _, _ = keras.utils.unpack_x_y_sample_weight(first)
             self.check_images(first[:1])
 
-    def fit(self, x=None, *args, **kwargs):
+    def training_data(self, x, y=None, batch_size: int | None = None, seed: int = 0, start_epoch: int = 0,
+                      binarize: str | None = None, shuffle: bool = True) -> tf.data.Dataset:
+        """The pipeline ``fit`` builds from NumPy arrays: :func:`vae_tf.data.make_dataset`."""
+        from vae_tf.data import make_dataset
+
+        return make_dataset(x, y, batch_size=batch_size or 128, binarize=binarize, shuffle=shuffle,
+                            seed=seed, start_epoch=start_epoch)
+
+    def fit(self, x=None, y=None, *args, seed: int = 0, binarize: str | None = None, **kwargs):
+        """Keras ``fit``. NumPy images go through :meth:`training_data` (seeded by ``seed``, shuffled,
+        ``binarize`` as in :func:`~vae_tf.data.make_dataset`); epochs of a repeating pipeline are
+        its ``steps_per_epoch`` batches, and ``initial_epoch`` = k starts at epoch k's batches."""
+        from vae_tf.data import steps_per_epoch
+
+        if x is not None and not isinstance(x, tf.data.Dataset):
+            if args:
+                raise TypeError("fit(x, y, ...): pass batch_size, epochs and the rest as keywords")
+            x = self.check_images(x, "x").numpy()
+            x = self.training_data(x, y, kwargs.pop("batch_size", None), seed, kwargs.get("initial_epoch", 0),
+                                   binarize, kwargs.pop("shuffle", True))
+            y = None
         self._prepare(x)
         if isinstance(x, tf.data.Dataset):
-            kwargs.setdefault("shuffle", False)  # make_dataset already shuffles every epoch
+            kwargs.setdefault("shuffle", False)  # the pipeline already shuffles every epoch
+            if steps_per_epoch(x) is not None:
+                kwargs.setdefault("steps_per_epoch", steps_per_epoch(x))
         callbacks = list(kwargs.pop("callbacks", None) or [])
         if not any(isinstance(cb, NaNGuard) for cb in callbacks):
             callbacks.append(NaNGuard())
+        if y is not None:
+            args = (y, *args)
         return super().fit(x, *args, callbacks=callbacks, **kwargs)
 
     def evaluate(self, x=None, *args, **kwargs):
+        from vae_tf.data import steps_per_epoch
+
         self._prepare(x)
+        if isinstance(x, tf.data.Dataset) and steps_per_epoch(x) is not None:
+            kwargs.setdefault("steps", steps_per_epoch(x))
         return super().evaluate(x, *args, **kwargs)
 
 
 class EpochTimer(keras.callbacks.Callback):
-    """Adds ``seconds`` (wall time since training began, cumulative) to each epoch's logs and history."""
+    """Adds ``seconds`` (wall time since training began, cumulative) to each epoch's logs and history.
+
+    ``offset`` is added to every value (a resumed run continues the clock of the interrupted one).
+    """
+
+    offset = 0.0
 
     def on_train_begin(self, logs=None):
         import time
@@ -116,7 +152,7 @@ class EpochTimer(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
-            logs["seconds"] = self._clock() - self._start
+            logs["seconds"] = self.offset + self._clock() - self._start
 
 
 class NaNGuard(keras.callbacks.Callback):

@@ -91,7 +91,7 @@ class VAE(DecoderMixin, TrainableModel):
         """
         x = self.check_images(x)
         q = self.encode(x)
-        z = reparameterized_sample(q, num_samples)  # [S, B, D]
+        z = reparameterized_sample(q, num_samples, self.noise)  # [S, B, D]
         reconstruction = tf.reduce_mean(self.decode(z).log_prob(x), axis=0)
         if analytic_kl:
             kl = tfd.kl_divergence(q, self.prior)
@@ -108,7 +108,7 @@ class VAE(DecoderMixin, TrainableModel):
             x = self.check_images(x)
             q = self.encode(x)
             reconstruction, _ = estimators.surrogate(q, lambda z: self.decode(z).log_prob(x), self.num_samples,
-                                                     "score_function", self.baseline)
+                                                     "score_function", self.baseline, seed=self.noise)
             per_image = {"reconstruction": reconstruction, "kl": tfd.kl_divergence(q, self.prior)}
             per_image["elbo"] = per_image["reconstruction"] - per_image["kl"]
         else:

@@ -1,0 +1,181 @@
+"""fit_or_load: cache hits, misses, corrupt entries, resume after an interrupt, and the NaN guard."""
+import json
+
+import keras
+import numpy as np
+import pytest
+
+import vae_tf
+from vae_tf import cache
+from vae_tf.semisupervised import SemiSupervisedVAE
+from vae_tf.trainer import EpochTimer
+
+
+@pytest.fixture
+def images(small_mnist):
+    return small_mnist.x_train[:300]
+
+
+def _vae(seed=0, **kwargs):
+    vae_tf.set_seed(seed)
+    return vae_tf.VAE(latent_dim=2, hidden=(16,), **kwargs)
+
+
+def _weights(model):
+    return [v.numpy() for v in model.trainable_variables]
+
+
+def _fit(model, images, tmp_path, epochs=2, **kwargs):
+    return cache.fit_or_load(model, images, epochs=epochs, seed=3, batch_size=100, binarize="dynamic",
+                             cache_dir=tmp_path, **kwargs)
+
+
+def test_hit_loads_the_saved_weights_without_training(images, tmp_path, monkeypatch, capsys):
+    first = _vae()
+    run = _fit(first, images, tmp_path, callbacks=[EpochTimer()])
+    assert not run.from_cache and len(run.history["loss"]) == 2 and len(run.history["seconds"]) == 2
+    assert len(cache.entries(tmp_path)) == 1
+
+    second = _vae()
+    def no_training(*args, **kwargs):
+        raise AssertionError("a training step ran on a cache hit")
+    monkeypatch.setattr(vae_tf.VAE, "train_step", no_training)
+    again = _fit(second, images, tmp_path, callbacks=[EpochTimer()])
+    assert again.from_cache and "loaded from the cache" in capsys.readouterr().out
+    assert again.history == run.history  # curves still plot
+    for a, b in zip(_weights(first), _weights(second)):
+        np.testing.assert_array_equal(a, b)
+    # the loaded model computes what the trained one computes
+    x = vae_tf.data.binarize_fixed(images[:50], 0)
+    np.testing.assert_allclose(first.encode(x).mean(), second.encode(x).mean(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("change", ["epochs", "seed", "latent", "data", "learning_rate", "fast"])
+def test_any_change_misses(images, tmp_path, monkeypatch, change):
+    base = cache.fit_or_load(_vae(), images, epochs=1, seed=3, batch_size=100, cache_dir=tmp_path, verbose=-1)
+    model, x, epochs, seed = _vae(), images, 1, 3
+    if change == "epochs":
+        epochs = 2
+    elif change == "seed":
+        seed = 4
+    elif change == "latent":
+        vae_tf.set_seed(0)
+        model = vae_tf.VAE(latent_dim=3, hidden=(16,))
+    elif change == "data":
+        x = images.copy()
+        x[0, 0, 0] = 0.5
+    elif change == "learning_rate":
+        model.compile(optimizer=keras.optimizers.Adam(3e-3))
+    elif change == "fast":
+        monkeypatch.setenv("VAE_TF_FAST", "0" if vae_tf.config.is_fast() else "1")
+    run = cache.fit_or_load(model, x, epochs=epochs, seed=seed, batch_size=100, cache_dir=tmp_path, verbose=-1)
+    assert not run.from_cache and run.path != base.path
+    assert len(cache.entries(tmp_path)) == 2
+
+
+def test_truncated_or_mismatched_entry_is_detected_and_retrained(images, tmp_path, capsys):
+    run = _fit(_vae(), images, tmp_path)
+    weights = run.path / "model.weights.h5"
+    weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
+    model = _vae()
+    again = _fit(model, images, tmp_path)
+    out = capsys.readouterr().out
+    assert not again.from_cache and "unusable" in out and "model.weights.h5" in out
+    for a, b in zip(_weights(model), [np.asarray(w) for w in _reference_weights(images, tmp_path / "ref")]):
+        np.testing.assert_array_equal(a, b)  # retrained from scratch, to the same result
+    assert _fit(_vae(), images, tmp_path).from_cache  # and the rewritten entry is good
+
+    # an entry whose history was edited by hand is not trusted either
+    (again.path / "history.json").write_text(json.dumps({"loss": [0.0, 0.0]}))
+    assert not _fit(_vae(), images, tmp_path).from_cache
+
+
+def _reference_weights(images, folder):
+    model = _vae()
+    _fit(model, images, folder)
+    return _weights(model)
+
+
+class _Interrupt(keras.callbacks.Callback):
+    """Ctrl-C in the middle of the epoch after ``after_epoch`` finished epochs."""
+
+    def __init__(self, after_epoch):
+        super().__init__()
+        self.after_epoch, self._epoch = after_epoch, None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self._epoch == self.after_epoch and batch == 1:
+            raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("model_kind", ["vae", "m2"])
+def test_resume_after_an_interrupt_equals_an_uninterrupted_run(small_mnist, tmp_path, model_kind, capsys):
+    x = small_mnist.x_train[:300]
+    y = vae_tf.data.mask_labels(small_mnist.y_train[:300], 20, seed=0) if model_kind == "m2" else None
+
+    def make():
+        vae_tf.set_seed(0)
+        if model_kind == "m2":  # dropout in the classifier: its random state is checkpointed too
+            return SemiSupervisedVAE(latent_dim=2, hidden=(16,), batch_size=50, labeled_per_batch=10,
+                                     classifier_dropout=0.3)
+        return vae_tf.VAE(latent_dim=2, hidden=(16,))
+
+    kwargs = dict(epochs=4, seed=5, validation_data=(vae_tf.data.binarize_fixed(x[:100], 0),) if y is None else None)
+    whole = make()
+    straight = cache.fit_or_load(whole, x, y, cache_dir=tmp_path / "a", **kwargs)
+
+    broken = make()
+    interrupt = _Interrupt(after_epoch=2)
+    with pytest.raises(KeyboardInterrupt):
+        cache.fit_or_load(broken, x, y, cache_dir=tmp_path / "b", callbacks=[interrupt], **kwargs)
+    assert not cache.entries(tmp_path / "b")  # nothing half-trained reaches the cache
+    interrupt.after_epoch = None
+    resumed_model = make()  # a fresh process would start from a freshly built model
+    resumed = cache.fit_or_load(resumed_model, x, y, cache_dir=tmp_path / "b", callbacks=[interrupt], **kwargs)
+    assert "resuming from the checkpoint after epoch 2 of 4" in capsys.readouterr().out
+    assert resumed.resumed_from == 2
+    for a, b in zip(_weights(whole), _weights(resumed_model)):
+        np.testing.assert_array_equal(a, b)
+    assert resumed.history == straight.history
+
+
+def test_nan_stops_with_the_last_finite_weights_and_caches_nothing(images, tmp_path):
+    model = _vae()
+    good = cache.fit_or_load(model, images, epochs=1, seed=3, batch_size=100, cache_dir=tmp_path / "good", verbose=-1)
+    saved = _weights(model)
+    poisoned = images.copy()
+    poisoned[150:] = np.nan                      # the second half of epoch 2 hits NaN images
+    model2 = _vae()
+    with pytest.warns(RuntimeWarning, match=r"non-finite loss at epoch 1, step \d"):
+        run = cache.fit_or_load(model2, poisoned, epochs=3, seed=3, batch_size=100, binarize=None, shuffle=False,
+                                cache_dir=tmp_path, verbose=-1)
+    assert run.stopped_at is not None and run.path is None
+    assert not cache.entries(tmp_path)
+    init = _vae()
+    init.encode(images[:1])
+    for a, b in zip(_weights(model2), _weights(init)):  # no finite epoch: the initial weights are kept
+        np.testing.assert_array_equal(a, b)
+    assert good.path is not None and saved
+
+
+def test_clear_and_off_setting(images, tmp_path, monkeypatch, capsys):
+    _fit(_vae(), images, tmp_path, epochs=1)
+    assert cache.main(["--dir", str(tmp_path), "--list"]) == 0 and "VAE-" in capsys.readouterr().out
+    assert cache.clear(tmp_path, name="other") == 0
+    assert cache.clear(tmp_path) == 1 and not cache.entries(tmp_path)
+    monkeypatch.setenv(cache.CACHE_ENV, "off")
+    run = cache.fit_or_load(_vae(), images, epochs=1, seed=3, batch_size=100)
+    assert run.path is None and not run.from_cache and len(run.history["loss"]) == 1
+
+
+def test_bad_arguments_are_named(images, tmp_path):
+    with pytest.raises(TypeError, match="NumPy arrays"):
+        cache.fit_or_load(_vae(), images, epochs=1, validation_data=vae_tf.make_dataset(images, shuffle=False),
+                          cache_dir=tmp_path)
+    with pytest.raises(ValueError, match="epochs"):
+        cache.fit_or_load(_vae(), images, epochs=0, cache_dir=tmp_path)
+    with pytest.raises(TypeError, match="dtype"):
+        cache.fit_or_load(_vae(), (images * 255).astype(np.uint8), epochs=1, cache_dir=tmp_path)

@@ -1,0 +1,93 @@
+"""The latent explorer: sliders decode what the model decodes; the static figure is the same sweep."""
+import base64
+import io
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+import vae_tf
+from vae_tf.explorer import LatentExplorer, _png, latent_explorer
+from vae_tf.semisupervised import SemiSupervisedVAE
+
+
+@pytest.fixture(scope="module")
+def vae():
+    vae_tf.set_seed(0)
+    model = vae_tf.VAE(latent_dim=4, hidden=(16,))
+    model.encode(np.zeros((1, 28, 28), np.float32))
+    return model
+
+
+@pytest.fixture(scope="module")
+def m2():
+    vae_tf.set_seed(0)
+    model = SemiSupervisedVAE(latent_dim=3, hidden=(16,))
+    model.classify(np.zeros((1, 28, 28), np.float32))
+    return model
+
+
+def _decoded_png(png: bytes) -> np.ndarray:
+    return plt.imread(io.BytesIO(png))
+
+
+def test_slider_moves_decode_the_model(vae):
+    ex = LatentExplorer(vae, dims=[1, 3], span=2.0)
+    before = ex.image()
+    after = ex.set(3, 1.5)
+    expected = vae.decode(np.array([[0, 0, 0, 1.5]], np.float32)).mean().numpy()[0]
+    np.testing.assert_allclose(after, expected, rtol=1e-6)
+    assert not np.allclose(before, after)
+
+
+def test_static_figure_is_the_same_sweep(vae):
+    ex = LatentExplorer(vae, dims=[0, 2], span=3.0, steps=5, center=np.full(4, 0.5))
+    codes = ex.traversal_codes()
+    assert codes.shape == (10, 4)
+    np.testing.assert_allclose(codes[:5, 0], np.linspace(-3, 3, 5))
+    np.testing.assert_allclose(codes[:5, 1:], 0.5)  # the other dimensions stay at the center
+    np.testing.assert_allclose(codes[5:, 2], np.linspace(-3, 3, 5))
+    fig = ex.figure()
+    assert len([ax for ax in fig.axes if ax.images]) == 10
+    np.testing.assert_allclose(fig.axes[7].images[0].get_array(), ex.decode(codes[7:8])[0], rtol=1e-6)
+    plt.close(fig)
+
+
+def test_widget_panel_follows_sliders_and_digit(m2):
+    pytest.importorskip("ipywidgets")
+    ex = LatentExplorer(m2, dims=[0, 1], digit=7)
+    ex._build_widget()
+    ex._sliders[1].value = -2.0                       # what a student's drag does
+    np.testing.assert_allclose(ex.z, [0.0, -2.0, 0.0])
+    ex._digit.value = 3
+    assert ex.digit == 3
+    expected = m2.generate(np.array([3]), np.array([[0.0, -2.0, 0.0]], np.float32)).mean().numpy()[0]
+    shown = _decoded_png(ex._picture.value)
+    assert shown.shape[:2] == (28 * 6, 28 * 6)
+    assert shown.std() > 0 and ex._picture.value == _png(expected)
+
+
+def test_show_puts_the_figure_beside_the_widget(vae, monkeypatch):
+    pytest.importorskip("ipywidgets")
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj, raw=False: shown.append(obj))
+    ex = latent_explorer(vae, dims=[0])
+    bundle = shown[0]
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == ex.widget.model_id
+    assert base64.b64decode(bundle["image/png"])[:4] == b"\x89PNG"  # the static fallback
+    shown.clear()
+    latent_explorer(vae, dims=[0], interactive=False)
+    assert "application/vnd.jupyter.widget-view+json" not in shown[0] and "image/png" in shown[0]
+
+
+def test_bad_arguments(vae, m2):
+    with pytest.raises(ValueError, match="dims"):
+        LatentExplorer(vae, dims=[4])
+    with pytest.raises(ValueError, match="center"):
+        LatentExplorer(vae, center=np.zeros(3))
+    with pytest.raises(ValueError, match="digit"):
+        LatentExplorer(vae, digit=2)
+    with pytest.raises(ValueError, match="digit=12"):
+        LatentExplorer(m2, digit=12)
+    with pytest.raises(ValueError, match="not built"):
+        LatentExplorer(vae_tf.VAE(latent_dim=2, hidden=(8,)))

@@ -228,12 +228,11 @@ def make_dataset(x, y=None, batch_size: int = 128, binarize: str | None = "dynam
         steps_ds = tf.data.Dataset.range(steps)
         return tf.data.Dataset.zip((steps_ds, batches)).map(lambda step, index: batch_of(epoch, step, index))
 
-    random = shuffle or binarize == "dynamic"
-    epochs = tf.data.Dataset.range(int(start_epoch), int(start_epoch) + 1) if not random else \
-        tf.data.Dataset.range(int(start_epoch), np.iinfo(np.int64).max)
+    if not (shuffle or binarize == "dynamic"):  # one pass of known length (Keras can count it)
+        return one_epoch(tf.constant(int(start_epoch), tf.int64)).prefetch(tf.data.AUTOTUNE)
+    epochs = tf.data.Dataset.range(int(start_epoch), np.iinfo(np.int64).max)
     ds = epochs.flat_map(one_epoch).prefetch(tf.data.AUTOTUNE)
-    if random:
-        ds.steps_per_epoch = steps
+    ds.steps_per_epoch = steps
     return ds
 
 

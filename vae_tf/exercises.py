@@ -390,21 +390,14 @@ def check_mig(fn) -> CheckResult:
                           lambda mi, h: np.mean((mi.max(1) - mi.min(1)) / h))])
 
 
-#: exercise name → (check, reference), by notebook
-EXERCISES = {
-    "01_autoencoder": {"encoder_forward": (check_encoder_forward, ref_encoder_forward),
-                       "decoder_forward": (check_decoder_forward, ref_decoder_forward),
-                       "binary_cross_entropy": (check_binary_cross_entropy, ref_binary_cross_entropy)},
-    "02_variational_autoencoder": {"gaussian_kl": (check_gaussian_kl, ref_gaussian_kl),
-                                   "elbo": (check_elbo, ref_elbo),
-                                   "iwae": (check_iwae, ref_iwae)},
-    "03_reparameterization": {"reparameterized_sample": (check_reparameterized_sample, ref_reparameterized_sample),
-                              "score_function_gradient": (check_score_function_gradient, ref_score_function_gradient),
-                              "leave_one_out_baseline": (check_leave_one_out_baseline, ref_leave_one_out_baseline)},
-    "04_label_and_style": {"categorical_entropy": (check_categorical_entropy, ref_categorical_entropy),
-                           "unlabeled_bound": (check_unlabeled_bound, ref_unlabeled_bound),
-                           "m2_loss": (check_m2_loss, ref_m2_loss)},
-    "05_disentangled_representations": {"total_correlation": (check_total_correlation, ref_total_correlation),
-                                        "beta_vae_loss": (check_beta_vae_loss, ref_beta_vae_loss),
-                                        "mig": (check_mig, ref_mig)},
+#: the exercises of each notebook, by name: ``check_<name>`` checks against ``ref_<name>``
+EXERCISE_NAMES = {
+    "01_autoencoder": ("encoder_forward", "decoder_forward", "binary_cross_entropy"),
+    "02_variational_autoencoder": ("gaussian_kl", "elbo", "iwae"),
+    "03_reparameterization": ("reparameterized_sample", "score_function_gradient", "leave_one_out_baseline"),
+    "04_label_and_style": ("categorical_entropy", "unlabeled_bound", "m2_loss"),
+    "05_disentangled_representations": ("total_correlation", "beta_vae_loss", "mig"),
 }
+#: notebook → exercise name → (check, reference)
+EXERCISES = {notebook: {name: (globals()[f"check_{name}"], globals()[f"ref_{name}"]) for name in names}
+             for notebook, names in EXERCISE_NAMES.items()}

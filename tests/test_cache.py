@@ -179,3 +179,73 @@ def test_bad_arguments_are_named(images, tmp_path):
         cache.fit_or_load(_vae(), images, epochs=0, cache_dir=tmp_path)
     with pytest.raises(TypeError, match="dtype"):
         cache.fit_or_load(_vae(), (images * 255).astype(np.uint8), epochs=1, cache_dir=tmp_path)
+
+
+def test_continuing_with_initial_epoch_equals_one_longer_run(images, tmp_path):
+    """Two cached calls, epochs 0..2 then 2..4, end where a single 4-epoch fit ends."""
+    whole = _vae()
+    whole.fit(images, epochs=4, seed=3, batch_size=100, binarize="dynamic", verbose=0)
+    staged = _vae()
+    _fit(staged, images, tmp_path, epochs=2, verbose=-1)
+    second = _fit(staged, images, tmp_path, epochs=4, initial_epoch=2, verbose=-1)
+    assert len(second.history["loss"]) == 2
+    for a, b in zip(_weights(whole), _weights(staged)):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    # a fresh model that reloads the first stage from the cache hits the second stage's entry too
+    again = _vae()
+    assert _fit(again, images, tmp_path, epochs=2, verbose=-1).from_cache
+    assert _fit(again, images, tmp_path, epochs=4, initial_epoch=2, verbose=-1).from_cache
+    for a, b in zip(_weights(again), _weights(staged)):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="initial_epoch"):
+        _fit(_vae(), images, tmp_path, epochs=2, initial_epoch=2)
+
+
+def test_remember_computes_once_and_keys_on_its_inputs(images, tmp_path, capsys):
+    model = _vae()
+    model.encode(images[:1])
+    calls = []
+
+    def mean_elbo(m, x, samples):
+        calls.append(1)
+        return {"elbo": m.elbo(x, num_samples=samples).numpy().mean(), "shape": np.array(x.shape)}
+
+    def rerun():  # a second run of the notebook reaches this point with the same random state
+        for v, a in zip(model.non_trainable_variables, state_before):
+            v.assign(a)
+
+    x = vae_tf.data.binarize_fixed(images[:40], 0)
+    state_before = [v.numpy() for v in model.non_trainable_variables]
+    first = cache.remember("elbo", mean_elbo, model, x, 5, cache_dir=tmp_path)
+    state_after = [v.numpy() for v in model.non_trainable_variables]
+    assert any(not np.array_equal(a, b) for a, b in zip(state_before, state_after))  # ε was drawn
+    rerun()
+    again = cache.remember("elbo", mean_elbo, model, x, 5, cache_dir=tmp_path)
+    assert len(calls) == 1 and again["elbo"] == first["elbo"]
+    for a, b in zip(state_after, model.non_trainable_variables):  # the random state the computation left
+        np.testing.assert_array_equal(a, b.numpy())
+    assert "loaded from the cache" in capsys.readouterr().out
+    # the model's random state is part of the key: from the later state the draws differ, so it computes
+    cache.remember("elbo", mean_elbo, model, x, 5, cache_dir=tmp_path)
+    assert len(calls) == 2
+    rerun()
+    # any input that changes the result misses: samples, data, weights
+    cache.remember("elbo", mean_elbo, model, x, 6, cache_dir=tmp_path)
+    rerun()
+    cache.remember("elbo", mean_elbo, model, x[:39], 5, cache_dir=tmp_path)
+    rerun()
+    model.trainable_variables[0].assign_add(np.ones(model.trainable_variables[0].shape, np.float32))
+    cache.remember("elbo", mean_elbo, model, x, 5, cache_dir=tmp_path)
+    assert len(calls) == 5
+    # a corrupted file is detected and recomputed; the cache can be cleared and switched off
+    capsys.readouterr()
+    for f in (tmp_path / "results").glob("*.pkl"):
+        f.write_bytes(f.read_bytes()[:-10])
+    rerun()
+    cache.remember("elbo", mean_elbo, model, x, 5, cache_dir=tmp_path)
+    assert len(calls) == 6 and "unusable" in capsys.readouterr().out
+    assert cache.clear(tmp_path) == 5 and not list((tmp_path / "results").glob("*.pkl"))
+    cache.remember("elbo", mean_elbo, model, x, 5, cache_dir="off")
+    assert len(calls) == 7 and not list((tmp_path / "results").glob("*.pkl"))
+    with pytest.raises(TypeError, match="fingerprint"):
+        cache.remember("bad", lambda o: 0, object(), cache_dir=tmp_path)

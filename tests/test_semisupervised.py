@@ -116,3 +116,14 @@ def test_generate_and_style_shapes(model, x8):
     assert q.event_shape == [4] and q.batch_shape == [8]
     p = model.generate(np.arange(8), q.sample())
     assert p.event_shape == [28, 28] and p.batch_shape == [8]
+
+
+def test_classifier_rejects_unlabeled_or_out_of_range_labels(small_mnist):
+    clf = Classifier(hidden=(16,))
+    x = small_mnist.x_train[:10]
+    with pytest.raises(ValueError, match="-1"):
+        clf.fit(x, np.r_[np.zeros(9, int), -1], epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="0..9"):
+        clf.fit(x, np.r_[np.zeros(9, int), 10], epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="y"):
+        clf.fit(x, epochs=1, verbose=0)

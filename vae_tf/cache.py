@@ -13,6 +13,9 @@ epoch and ends with exactly the weights of an uninterrupted run. Entries are wri
 temporary folder and renamed into place, and their files are checked against the hashes they
 were saved with, so a half-written, truncated or mismatched entry is detected and retrained.
 
+``remember(name, fn, *args)`` does the same for an expensive evaluation: it stores ``fn``'s
+result, keyed by its code and its arguments (models by their variables).
+
 Settings: ``VAE_TF_CACHE_DIR`` (default ``~/.cache/vae-tf``, or under ``$XDG_CACHE_HOME``);
 ``VAE_TF_CACHE_DIR=off`` disables the cache. Clear it with ``python -m vae_tf.cache --clear``
 (or delete the folder); ``python -m vae_tf.cache --list`` shows the entries.
@@ -43,6 +46,7 @@ from vae_tf.trainer import EpochTimer, NaNGuard
 CACHE_ENV = "VAE_TF_CACHE_DIR"
 _WEIGHTS, _HISTORY, _ENTRY = "model.weights.h5", "history.json", "entry.json"
 _STATE, _PROGRESS = "state.npz", "progress.json"
+_RESULTS = "results"  # the folder of remember()'s stored evaluations
 
 
 # --------------------------------------------------------------------------- the cache folder
@@ -72,8 +76,12 @@ def clear(path=None, name: str | None = None) -> int:
         return 0
     removed = 0
     for p in root.iterdir():
-        if p.is_dir() and (name is None or p.name.startswith(_slug(name) + "-")):
+        if p.is_dir() and p.name != _RESULTS and (name is None or p.name.startswith(_slug(name) + "-")):
             shutil.rmtree(p)
+            removed += 1
+    for p in (root / _RESULTS).glob("*.pkl") if (root / _RESULTS).is_dir() else []:
+        if name is None or p.name.startswith(_slug(name) + "-"):
+            p.unlink()
             removed += 1
     return removed
 
@@ -118,7 +126,12 @@ def _model_config(model) -> dict:
     """The model's hyperparameters: its public attributes of plain type (latent_dim, hidden, ...)."""
     simple = (bool, int, float, str, tuple, type(None))
     return {k: _plain(v) for k, v in sorted(vars(model).items())
-            if not k.startswith("_") and isinstance(v, simple) and k not in ("trainable", "built", "name")}
+            if not k.startswith("_") and isinstance(v, simple) and k not in _KERAS_STATE}
+
+
+#: attributes Keras sets while compiling and training: not hyperparameters
+_KERAS_STATE = {"trainable", "built", "name", "compiled", "stop_training", "train_function", "test_function",
+                "predict_function"}
 
 
 def _source_hash(model) -> str:
@@ -171,6 +184,11 @@ def _key(description: dict) -> str:
 def _state_arrays(model) -> list[np.ndarray]:
     """Weights, random-number state and optimizer variables, in a fixed order."""
     return [v.numpy() for v in model.variables] + [v.numpy() for v in model.optimizer.variables]
+
+
+def _rng_variables(model) -> list:
+    """The state variables of the model's ``SeedGenerator``s (its ε noise, dropout masks)."""
+    return [v for v in model.variables if v.path.endswith("seed_generator_state")]
 
 
 def _restore_state(model, arrays) -> None:
@@ -259,6 +277,12 @@ def _load_entry(model, entry: Path, key: str) -> dict:
         model.optimizer.build(model.trainable_variables)
     with _quiet_keras():
         model.load_weights(entry / _WEIGHTS)
+    rng = _rng_variables(model)  # .weights.h5 leaves out the SeedGenerators' states
+    if len(rng) != len(meta.get("rng_state", [])):
+        raise ValueError(f"{entry / _ENTRY}: random-number states for {len(meta.get('rng_state', []))} generators, "
+                         f"the model has {len(rng)}")
+    for v, value in zip(rng, meta["rng_state"]):
+        v.assign(np.asarray(value, dtype=v.dtype))
     if _sha256(*[v.numpy() for v in model.trainable_variables]) != meta["trained_weights"]:
         raise ValueError(f"{entry / _WEIGHTS}: loaded weights differ from the ones that were saved")
     return meta
@@ -300,11 +324,15 @@ def fit_or_load(model, x, y=None, *, epochs: int, seed: int = 0, name: str | Non
                            callbacks=callbacks, fit_kwargs=fit_kwargs)
     key = _key(description)
     root = cache_folder(cache_dir)
-    fit = dict(fit_kwargs, seed=seed, validation_data=validation_data, verbose=max(verbose, 0))
+    first_epoch = int(fit_kwargs.get("initial_epoch", 0))  # > 0: continues a model trained by an earlier call
+    if not 0 <= first_epoch < int(epochs):
+        raise ValueError(f"initial_epoch={first_epoch} must be in 0..epochs-1 (epochs={epochs})")
+    fit = {k: v for k, v in fit_kwargs.items() if k != "initial_epoch"}
+    fit.update(seed=seed, validation_data=validation_data, verbose=max(verbose, 0))
     if root is None:  # caching off
         guard = NaNGuard()
         start = time.perf_counter()
-        hist = model.fit(x_arr, y, epochs=int(epochs), callbacks=[*callbacks, guard], **fit)
+        hist = model.fit(x_arr, y, epochs=int(epochs), initial_epoch=first_epoch, callbacks=[*callbacks, guard], **fit)
         return TrainingRun(dict(hist.history), name, None, train_seconds=time.perf_counter() - start,
                            stopped_at=guard.stopped_at, description=description)
 
@@ -314,7 +342,7 @@ def fit_or_load(model, x, y=None, *, epochs: int, seed: int = 0, name: str | Non
         try:
             meta = _load_entry(model, entry, key)
             history = json.loads((entry / _HISTORY).read_text())
-            _say(f"{name}: loaded from the cache ({entry}); trained {epochs} epochs in {meta['train_seconds']:.0f} s "
+            _say(f"{name}: loaded from the cache ({entry.name}); trained {epochs} epochs in {meta['train_seconds']:.0f} s "
                  "when it was made", verbose)
             return TrainingRun(history, name, entry, from_cache=True, train_seconds=meta["train_seconds"],
                                description=description)
@@ -322,7 +350,7 @@ def fit_or_load(model, x, y=None, *, epochs: int, seed: int = 0, name: str | Non
             _say(f"{name}: the cache entry is unusable ({err}); retraining", verbose)
             shutil.rmtree(entry, ignore_errors=True)
 
-    history, start_epoch, earlier_seconds = {}, 0, 0.0
+    history, start_epoch, earlier_seconds = {}, first_epoch, 0.0
     progress_file = partial / _PROGRESS
     if progress_file.exists():
         try:
@@ -339,7 +367,7 @@ def fit_or_load(model, x, y=None, *, epochs: int, seed: int = 0, name: str | Non
         except (OSError, ValueError, KeyError, json.JSONDecodeError) as err:
             _say(f"{name}: ignoring an unusable checkpoint ({err}); training from the start", verbose)
             shutil.rmtree(partial, ignore_errors=True)
-            history, start_epoch = {}, 0
+            history, start_epoch = {}, first_epoch
 
     for cb in callbacks:
         if isinstance(cb, EpochTimer):
@@ -356,7 +384,7 @@ def fit_or_load(model, x, y=None, *, epochs: int, seed: int = 0, name: str | Non
                            stopped_at=guard.stopped_at, description=description)
     _save_entry(model, entry, key, checkpoint.history, description, seconds)
     shutil.rmtree(partial, ignore_errors=True)
-    _say(f"{name}: trained {epochs} epochs in {seconds:.0f} s and cached ({entry})", verbose)
+    _say(f"{name}: trained {epochs} epochs in {seconds:.0f} s and cached ({entry.name})", verbose)
     return TrainingRun(checkpoint.history, name, entry, resumed_from=start_epoch, train_seconds=seconds,
                        description=description)
 
@@ -370,12 +398,118 @@ def _save_entry(model, entry: Path, key: str, history: dict, description: dict, 
         (tmp / _HISTORY).write_text(json.dumps(history))
         meta = {"key": key, "train_seconds": seconds, "description": description,
                 "trained_weights": _sha256(*[v.numpy() for v in model.trainable_variables]),
+                "rng_state": [v.numpy().tolist() for v in _rng_variables(model)],
                 "sha256": {f: _file_sha256(tmp / f) for f in (_WEIGHTS, _HISTORY)}}
         (tmp / _ENTRY).write_text(json.dumps(meta, indent=1))
         shutil.rmtree(entry, ignore_errors=True)
         os.replace(tmp, entry)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- evaluations
+def _fingerprint(value, models: list) -> object:
+    """A JSON-able stand-in for an argument of :func:`remember` (arrays and models by content)."""
+    if isinstance(value, keras.Model):
+        models.append(value)
+        return {"model": type(value).__qualname__, "variables": _sha256(*[v.numpy() for v in value.variables])}
+    if isinstance(value, (np.ndarray, np.generic, tf.Tensor)):
+        return {"array": _sha256(np.asarray(value))}
+    if isinstance(value, (bool, int, float, str)) or value is None:
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_fingerprint(v, models) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _fingerprint(v, models) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    raise TypeError(f"remember: cannot fingerprint an argument of type {type(value).__name__}; "
+                    "pass arrays, numbers, strings, models, or lists/dicts of them")
+
+
+def _code_hash(fn) -> str:
+    """The function's source (or bytecode and constants where there is no source)."""
+    try:
+        text = inspect.getsource(fn)
+    except (OSError, TypeError):
+        code = fn.__code__
+        text = repr((code.co_code, code.co_consts, code.co_names))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+_COMPUTING_MODULES = ("autoencoder", "config", "data", "disentangle", "estimators", "networks", "probes",
+                      "semisupervised", "trainer", "vae")
+
+
+def _package_source_hash() -> str:
+    """SHA-256 of the package modules that compute (plotting, widgets and exercises left out)."""
+    import importlib
+
+    h = hashlib.sha256()
+    for name in _COMPUTING_MODULES:
+        h.update(inspect.getsource(importlib.import_module(f"vae_tf.{name}")).encode())
+    return h.hexdigest()
+
+
+def _to_numpy(value):
+    if isinstance(value, tf.Tensor):
+        return value.numpy()
+    if isinstance(value, dict):
+        return {k: _to_numpy(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_to_numpy(v) for v in value)
+    return value
+
+
+def remember(name: str, fn, *args, cache_dir=None, verbose: int = 0, **kwargs):
+    """Compute ``fn(*args, **kwargs)`` once and reload it after: for expensive evaluations
+    (an importance-sampled log p(x) with K = 5000, a sweep of gradient variances).
+
+    The key covers ``name``, ``fn``'s source, every argument (arrays by a SHA-256 of their values,
+    models by their variables: weights and random-number state), the fast setting, the library
+    versions and the package source. Everything ``fn`` depends on must be an argument: values it
+    reads from the enclosing scope are not part of the key. The result (arrays, numbers, or
+    lists/dicts/tuples of them; tensors become arrays) is stored with its hash and checked on load.
+    A model's random-number state is set on a hit to what the computation left, so later draws
+    match a run that computed. With the cache off this just calls ``fn``.
+    """
+    import pickle
+
+    import tensorflow_probability as tfp
+
+    models: list = []
+    fingerprint = {"name": name, "code": _code_hash(fn), "args": _fingerprint(list(args), models),
+                   "kwargs": _fingerprint(kwargs, models), "fast": config.is_fast(),
+                   "versions": [tf.__version__, keras.__version__, tfp.__version__],
+                   "source": _package_source_hash()}
+    root = cache_folder(cache_dir)
+    if root is None:
+        return _to_numpy(fn(*args, **kwargs))
+    key = _key(fingerprint)
+    path = root / _RESULTS / f"{_slug(name)}-{key}.pkl"
+    if path.exists():
+        try:
+            blob = path.read_bytes()
+            digest, payload = blob[:64].decode(), blob[64:]
+            if hashlib.sha256(payload).hexdigest() != digest:
+                raise ValueError("its contents do not match the hash they were saved with")
+            stored = pickle.loads(payload)
+            for model, state in zip(models, stored["states"]):
+                for v, a in zip(model.non_trainable_variables, state):
+                    v.assign(a)
+            _say(f"{name}: loaded from the cache ({path.name}; computed in {stored['seconds']:.0f} s)", verbose)
+            return stored["result"]
+        except (OSError, ValueError, KeyError, EOFError, pickle.UnpicklingError, UnicodeDecodeError) as err:
+            _say(f"{name}: the cached result {path} is unusable ({err}); computing it again", verbose)
+    start = time.perf_counter()
+    result = _to_numpy(fn(*args, **kwargs))
+    seconds = time.perf_counter() - start
+    states = [[v.numpy() for v in model.non_trainable_variables] for model in models]
+    payload = pickle.dumps({"result": result, "states": states, "seconds": seconds, "fingerprint": fingerprint})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(hashlib.sha256(payload).hexdigest().encode() + payload)
+    os.replace(tmp, path)
+    _say(f"{name}: computed in {seconds:.0f} s and cached", verbose)
+    return result
 
 
 # --------------------------------------------------------------------------- command line
@@ -397,6 +531,8 @@ def main(argv=None) -> int:
     for e in entries(root):
         size = sum(f.stat().st_size for f in e.iterdir()) / 1e6
         print(f"  {e.name}  {size:.1f} MB")
+    for r in sorted((root / _RESULTS).glob("*.pkl")) if (root / _RESULTS).is_dir() else []:
+        print(f"  {_RESULTS}/{r.name}  {r.stat().st_size / 1e6:.1f} MB")
     return 0
 
 

@@ -238,21 +238,47 @@ class SemiSupervisedVAE(DecoderMixin, TrainableModel):
         return super().fit(x, y, *args, seed=seed, binarize=binarize, **kwargs)
 
 
-class Classifier(keras.Model):
-    """The baseline: the same q_φ(y | x) network, trained on the labeled images only (cross-entropy)."""
+class Classifier(TrainableModel):
+    """The baseline: the same q_φ(y | x) network, trained on the labeled images only.
+
+    Loss: the cross-entropy −(1/B) Σ_n log q_φ(y_n | x_n); ``accuracy`` is logged with it.
+    ``fit(x, y)`` takes images and labels in 0..num_classes−1 (no −1: every image is labeled).
+    """
+
+    term_names = ("loss", "accuracy")
 
     def __init__(self, num_classes: int = 10, hidden: Sequence[int] = (500,), activation: str = "softplus", **kwargs):
         super().__init__(**kwargs)
+        self.num_classes = int(num_classes)
         self.net = networks.mlp(hidden, num_classes, activation, name="classifier")
 
+    def build(self, input_shape):
+        self._set_event_shape(input_shape)
+        self.net.build((None, *self.event_shape))
+        self.built = True
+
     def call(self, x, training=False):
-        return self.net(x, training=training)
+        return self.net(self.check_images(x), training=training)
 
     def classify(self, x) -> np.ndarray:
-        return tf.nn.softmax(self(np.asarray(x, np.float32))).numpy()
+        """q_φ(y | x) for each image: an (N, num_classes) array of probabilities."""
+        return tf.nn.softmax(self(x)).numpy()
+
+    def compute_terms(self, x, y=None, training=False):
+        if y is None:
+            raise ValueError("Classifier needs labels: fit(x, y)")
+        logits = self(x, training=training)
+        y = tf.cast(tf.reshape(y, [-1]), tf.int32)
+        loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
+        correct = tf.cast(tf.argmax(logits, axis=-1, output_type=tf.int32) == y, tf.float32)
+        return {"loss": loss, "accuracy": tf.reduce_mean(correct)}
 
     def fit(self, x=None, y=None, *args, **kwargs):
-        if not self.compiled:
-            self.compile(optimizer=keras.optimizers.Adam(1e-3),
-                         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+        """Keras ``fit`` on images and labels (NumPy arrays go through :meth:`training_data`)."""
+        if not isinstance(x, tf.data.Dataset):
+            if y is None:
+                raise ValueError("y: Classifier.fit needs a label for every image")
+            y = check_labels(y, self.num_classes)
+            if (y < 0).any():
+                raise ValueError("y: Classifier.fit needs a label for every image; -1 (unlabeled) is not allowed")
         return super().fit(x, y, *args, **kwargs)

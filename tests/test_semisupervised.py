@@ -127,3 +127,13 @@ def test_classifier_rejects_unlabeled_or_out_of_range_labels(small_mnist):
         clf.fit(x, np.r_[np.zeros(9, int), 10], epochs=1, verbose=0)
     with pytest.raises(ValueError, match="y"):
         clf.fit(x, epochs=1, verbose=0)
+
+
+def test_shared_first_layer_gives_the_same_style_posterior_as_concatenating_x_and_y(model, x8):
+    """The enumeration's q(z | x, y) for all ten y equals the network applied to [x; onehot(y)] per y."""
+    x_flat = model.flatten(model.check_images(x8))
+    fast = model._style_for_every_label(x_flat).distribution
+    labels = np.repeat(np.arange(10), len(x8))
+    direct = model._style(tf.tile(x_flat, [10, 1]), model._onehot(labels)).distribution
+    np.testing.assert_allclose(fast.loc.numpy(), direct.loc.numpy(), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(fast.scale.numpy(), direct.scale.numpy(), rtol=1e-4, atol=1e-5)

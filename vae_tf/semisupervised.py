@@ -171,8 +171,8 @@ class SemiSupervisedVAE(DecoderMixin, TrainableModel):
         x = self.check_images(x)
         return self._labeled_bound(x, self.flatten(x), tf.convert_to_tensor(y), num_samples)
 
-    def _labeled_bound(self, x, x_flat, y, num_samples=1):
-        q_z = self._style(x_flat, self._onehot(y))
+    def _labeled_bound(self, x, x_flat, y, num_samples=1, q_z=None):
+        q_z = self._style(x_flat, self._onehot(y)) if q_z is None else q_z
         z = reparameterized_sample(q_z, num_samples, self.noise)                  # [S, B, D]
         yz = tf.concat([z, tf.broadcast_to(self._onehot(y), tf.concat([tf.shape(z)[:-1], [self.num_classes]], 0))], -1)
         log_px = tfd.Independent(tfd.Bernoulli(logits=self.decoder_logits(yz), dtype=tf.float32),
@@ -180,18 +180,36 @@ class SemiSupervisedVAE(DecoderMixin, TrainableModel):
         return (tf.reduce_mean(log_px, axis=0) + self.prior_y.log_prob(tf.cast(y, tf.int32))
                 - tfd.kl_divergence(q_z, self.prior_z))
 
+    def _style_for_every_label(self, x_flat):
+        """q_φ(z | x, y) for y = 0..K−1, batch [K·B] label-major, sharing the image's part of the first layer.
+
+        The first layer computes W [x; onehot(y)] + b = (W_x x + b) + W_y[y]: the 784-wide
+        product W_x x is the same for every y, so it is computed once per image, not K times.
+        """
+        layers = [layer for layer in self.style_encoder.layers if not isinstance(layer, keras.layers.Flatten)]
+        first, pixels = layers[0], x_flat.shape[-1]
+        shared = tf.matmul(x_flat, first.kernel[:pixels]) + first.bias               # [B, h]
+        h = first.activation(tf.reshape(shared[None] + first.kernel[pixels:][:, None], [-1, first.units]))
+        for layer in layers[1:]:
+            h = layer(h)
+        loc, raw = tf.split(h, 2, axis=-1)
+        return tfd.Independent(tfd.Normal(loc, tf.nn.softplus(raw) + _SCALE_FLOOR), 1, name="q_z_given_xy")
+
     def bounds_for_every_label(self, x, num_samples: int = 1) -> tf.Tensor:
         """L(x, y) for y = 0..K−1 in one batched pass, shape [K, batch]."""
         x = self.check_images(x)
         batch = tf.shape(x)[0]
         labels = tf.repeat(tf.range(self.num_classes), batch)                  # [K·B]: 0…0, 1…1, …
         x_rep = tf.tile(x, tf.concat([[self.num_classes], tf.ones(tf.rank(x) - 1, tf.int32)], 0))
-        bounds = self._labeled_bound(x_rep, self.flatten(x_rep), labels, num_samples)
+        q_z = self._style_for_every_label(self.flatten(x))
+        bounds = self._labeled_bound(x_rep, None, labels, num_samples, q_z=q_z)
         return tf.reshape(bounds, [self.num_classes, batch])
 
     def unlabeled_bound(self, x, num_samples: int = 1, training: bool = False) -> tf.Tensor:
         """U(x) = Σ_y q_φ(y | x) L(x, y) + H(q_φ(y | x)), shape [batch], enumerating all K digits."""
-        q_y = self.classify_distribution(x, training)
+        return self._unlabeled_bound(x, self.classify_distribution(x, training), num_samples)
+
+    def _unlabeled_bound(self, x, q_y, num_samples=1):
         probs = tf.transpose(q_y.probs_parameter())                           # [K, B]
         return tf.reduce_sum(probs * self.bounds_for_every_label(x, num_samples), axis=0) + q_y.entropy()
 
@@ -206,13 +224,16 @@ class SemiSupervisedVAE(DecoderMixin, TrainableModel):
         x_u = tf.boolean_mask(x, ~is_labeled)
         batch = tf.cast(tf.shape(x)[0], tf.float32)
 
+        logits = self.classifier(x, training=training)                       # q_φ(y | x): one pass for the batch
+        logits_l, logits_u = tf.boolean_mask(logits, is_labeled), tf.boolean_mask(logits, ~is_labeled)
+
         labeled = self.labeled_bound(x_l, y_l)
-        unlabeled = self.unlabeled_bound(x_u, training=training)
-        log_q_y = self.classify_distribution(x_l, training).log_prob(y_l)
+        unlabeled = self._unlabeled_bound(x_u, tfd.Categorical(logits=logits_u))
+        log_q_y = tfd.Categorical(logits=logits_l).log_prob(y_l)
         alpha = self.alpha if self.alpha is not None else 0.0
         loss = (-tf.reduce_sum(labeled) - tf.reduce_sum(unlabeled) - alpha * tf.reduce_sum(log_q_y)) / batch
         safe_mean = lambda v: tf.math.divide_no_nan(tf.reduce_sum(v), tf.cast(tf.size(v), tf.float32))  # noqa: E731
-        predicted = tf.argmax(self.classifier(x_l), axis=-1, output_type=tf.int32)
+        predicted = tf.argmax(logits_l, axis=-1, output_type=tf.int32)  # in training, with the classifier's dropout
         return {"loss": loss, "labeled_elbo": safe_mean(labeled), "unlabeled_elbo": safe_mean(unlabeled),
                 "classification": safe_mean(-log_q_y), "labeled_accuracy": safe_mean(tf.cast(predicted == y_l, tf.float32))}
 

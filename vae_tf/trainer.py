@@ -37,6 +37,9 @@ class TrainableModel(keras.Model):
         self._trackers = {name: keras.metrics.Mean(name=name) for name in self.term_names}
         self.event_shape: tuple[int, ...] | None = None
         self.noise = keras.random.SeedGenerator(name="noise")  # seeded from Python's random (set_seed)
+        # the optimizer step of the first non-finite loss (-1: none), written in the graph: NaNGuard reads it
+        # once per epoch, so no training step waits for Python. A tf.Variable, not a weight of the model.
+        self._nonfinite_step = [tf.Variable(-1, dtype=tf.int64, trainable=False, name="nonfinite_step")]
 
     # -- input checks ------------------------------------------------------------
     def _set_event_shape(self, input_shape) -> tuple[int, ...]:
@@ -77,6 +80,9 @@ class TrainableModel(keras.Model):
         x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
         with tf.GradientTape() as tape:
             terms = self.compute_terms(x, y, training=True)
+        first_bad = self._nonfinite_step[0]
+        step = tf.cast(self.optimizer.iterations, tf.int64)
+        first_bad.assign(tf.where((first_bad < 0) & ~tf.math.is_finite(terms["loss"]), step, first_bad))
         grads = tape.gradient(terms["loss"], self.trainable_variables)
         self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
         return self._log(terms)
@@ -156,16 +162,22 @@ class EpochTimer(keras.callbacks.Callback):
 
 
 class NaNGuard(keras.callbacks.Callback):
-    """Stop training at the first non-finite loss and restore the weights of the last good epoch.
+    """Stop training after an epoch with a non-finite loss and restore the weights of the last good epoch.
 
-    Added to every ``fit`` of the collection's models. The warning names the epoch and the step;
-    the model keeps the weights it had after the last epoch whose every step was finite (or
-    its initial weights if the first epoch fails), so nothing half-trained is kept.
+    Added to every ``fit`` of the collection's models. ``train_step`` records, inside the graph,
+    the first step whose loss is not finite; the guard reads that record once per epoch (no
+    per-step synchronisation with Python). The warning names the epoch and the step; the model
+    keeps the weights it had after the last epoch whose every step was finite (or its initial
+    weights if the first epoch fails), so nothing half-trained is kept.
     """
 
     def __init__(self):
         super().__init__()
         self.stopped_at: tuple[int, int] | None = None
+
+    def _record(self):
+        record = getattr(self.model, "_nonfinite_step", None)
+        return record[0] if record else None
 
     def on_train_begin(self, logs=None):
         self._good = self.model.get_weights()
@@ -173,16 +185,21 @@ class NaNGuard(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
-
-    def on_train_batch_end(self, batch, logs=None):
-        loss = (logs or {}).get("loss")
-        if loss is not None and not math.isfinite(float(loss)):
-            self.stopped_at = (self._epoch + 1, batch + 1)
-            self.model.stop_training = True
-            self.model.set_weights(self._good)
-            warnings.warn(f"training stopped: non-finite loss at epoch {self._epoch + 1}, step {batch + 1}; "
-                          "the weights of the last finite epoch were restored", RuntimeWarning, stacklevel=2)
+        self._first_step = int(self.model.optimizer.iterations.numpy()) if self.model.optimizer.built else 0
+        if self._record() is not None:
+            self._record().assign(-1)
 
     def on_epoch_end(self, epoch, logs=None):
-        if self.stopped_at is None:
+        record = self._record()
+        bad = int(record.numpy()) if record is not None else -1
+        loss = (logs or {}).get("loss")
+        if bad < 0 and loss is not None and not math.isfinite(float(loss)):
+            bad = self._first_step  # a model without the in-graph record: the step is unknown, name the epoch
+        if bad >= 0 and self.stopped_at is None:
+            self.stopped_at = (self._epoch + 1, bad - self._first_step + 1)
+            self.model.stop_training = True
+            self.model.set_weights(self._good)
+            warnings.warn(f"training stopped: non-finite loss at epoch {self.stopped_at[0]}, step {self.stopped_at[1]}; "
+                          "the weights of the last finite epoch were restored", RuntimeWarning, stacklevel=2)
+        elif self.stopped_at is None:
             self._good = self.model.get_weights()

@@ -154,6 +154,22 @@ def _arrays(data):
     return [np.asarray(data)]
 
 
+def _epochs_text(first: int, epochs: int) -> str:
+    return f"{epochs} epochs" if first == 0 else f"epochs {first + 1}-{epochs}"
+
+
+def _validation_pipeline(validation_data, batch_size: int = 32):
+    """Validation arrays as one finite pass of :func:`vae_tf.data.make_dataset`, in Keras' default
+    batches of 32 (Keras' own array adapter logs a native error line under TensorFlow 2.21)."""
+    if validation_data is None:
+        return None
+    from vae_tf.data import make_dataset
+
+    arrays = _arrays(validation_data)
+    return make_dataset(arrays[0], arrays[1] if len(arrays) > 1 else None, batch_size=batch_size, binarize=None,
+                        shuffle=False)
+
+
 def describe(model, x, y=None, *, epochs: int, seed: int, validation_data=None, callbacks=(),
              fit_kwargs: dict | None = None) -> dict:
     """Everything the cache key covers, as a JSON-able dict (the model must be built and compiled)."""
@@ -328,7 +344,7 @@ def fit_or_load(model, x, y=None, *, epochs: int, seed: int = 0, name: str | Non
     if not 0 <= first_epoch < int(epochs):
         raise ValueError(f"initial_epoch={first_epoch} must be in 0..epochs-1 (epochs={epochs})")
     fit = {k: v for k, v in fit_kwargs.items() if k != "initial_epoch"}
-    fit.update(seed=seed, validation_data=validation_data, verbose=max(verbose, 0))
+    fit.update(seed=seed, validation_data=_validation_pipeline(validation_data), verbose=max(verbose, 0))
     if root is None:  # caching off
         guard = NaNGuard()
         start = time.perf_counter()
@@ -342,7 +358,7 @@ def fit_or_load(model, x, y=None, *, epochs: int, seed: int = 0, name: str | Non
         try:
             meta = _load_entry(model, entry, key)
             history = json.loads((entry / _HISTORY).read_text())
-            _say(f"{name}: loaded from the cache ({entry.name}); trained {epochs} epochs in {meta['train_seconds']:.0f} s "
+            _say(f"{name}: loaded from the cache ({entry.name}); trained {_epochs_text(first_epoch, epochs)} in {meta['train_seconds']:.0f} s "
                  "when it was made", verbose)
             return TrainingRun(history, name, entry, from_cache=True, train_seconds=meta["train_seconds"],
                                description=description)
@@ -384,7 +400,7 @@ def fit_or_load(model, x, y=None, *, epochs: int, seed: int = 0, name: str | Non
                            stopped_at=guard.stopped_at, description=description)
     _save_entry(model, entry, key, checkpoint.history, description, seconds)
     shutil.rmtree(partial, ignore_errors=True)
-    _say(f"{name}: trained {epochs} epochs in {seconds:.0f} s and cached ({entry.name})", verbose)
+    _say(f"{name}: trained {_epochs_text(first_epoch, epochs)} in {seconds:.0f} s and cached ({entry.name})", verbose)
     return TrainingRun(checkpoint.history, name, entry, resumed_from=start_epoch, train_seconds=seconds,
                        description=description)
 

@@ -107,7 +107,7 @@ class _Interrupt(keras.callbacks.Callback):
         self._epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
-        if self._epoch == self.after_epoch and batch == 1:
+        if self._epoch == self.after_epoch and batch >= 1:  # called once per call of the compiled loop (several steps)
             raise KeyboardInterrupt
 
 

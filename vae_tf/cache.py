@@ -131,7 +131,7 @@ def _model_config(model) -> dict:
 
 #: attributes Keras sets while compiling and training: not hyperparameters
 _KERAS_STATE = {"trainable", "built", "name", "compiled", "stop_training", "train_function", "test_function",
-                "predict_function"}
+                "predict_function", "steps_per_execution"}  # steps per call: same results, a speed setting
 
 
 def _source_hash(model) -> str:

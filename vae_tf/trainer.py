@@ -19,6 +19,21 @@ import numpy as np
 import tensorflow as tf
 
 DEFAULT_LEARNING_RATE = 1e-3
+#: the most training steps one call of Keras' compiled train function runs (``steps_per_execution``)
+MAX_STEPS_PER_EXECUTION = 32
+
+
+def steps_per_execution(steps: int, limit: int = MAX_STEPS_PER_EXECUTION) -> int:
+    """The largest divisor of ``steps`` (an epoch's steps) that is at most ``limit``.
+
+    Keras runs that many steps per call of its compiled loop, with no Python between them. A
+    divisor, because Keras runs whole calls: with 16 steps per epoch and 5 per call it would train
+    20 steps an epoch on a repeating pipeline.
+    """
+    steps, limit = int(steps), int(limit)
+    if steps <= 0 or limit <= 0:
+        raise ValueError(f"steps={steps} and limit={limit} must be positive")
+    return max(d for d in range(1, min(steps, limit) + 1) if steps % d == 0)
 
 
 def default_optimizer() -> keras.optimizers.Optimizer:
@@ -91,6 +106,20 @@ class TrainableModel(keras.Model):
         x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
         return self._log(self.compute_terms(x, y, training=False))
 
+    def compile(self, *args, steps_per_execution="auto", **kwargs):
+        """Keras ``compile``; ``steps_per_execution="auto"`` (the default here) lets :meth:`fit` and
+        :meth:`evaluate` run :func:`steps_per_execution` steps per call of the compiled loop. The
+        steps and their results are the same as one step per call; only the Python between them goes."""
+        self._auto_steps = steps_per_execution == "auto"
+        super().compile(*args, steps_per_execution=1 if self._auto_steps else steps_per_execution, **kwargs)
+
+    def _set_steps_per_execution(self, steps):
+        if steps and getattr(self, "_auto_steps", False):
+            chosen = steps_per_execution(steps)
+            if chosen != self.steps_per_execution:
+                self.steps_per_execution = chosen
+                self.train_function = self.test_function = None  # Keras traces its loop for one count
+
     def _prepare(self, x):
         """Compile with the default optimizer if needed, and build from the first batch of ``x``."""
         if not self.compiled:
@@ -126,6 +155,7 @@ class TrainableModel(keras.Model):
             kwargs.setdefault("shuffle", False)  # the pipeline already shuffles every epoch
             if steps_per_epoch(x) is not None:
                 kwargs.setdefault("steps_per_epoch", steps_per_epoch(x))
+        self._set_steps_per_execution(kwargs.get("steps_per_epoch"))
         callbacks = list(kwargs.pop("callbacks", None) or [])
         if not any(isinstance(cb, NaNGuard) for cb in callbacks):
             callbacks.append(NaNGuard())
@@ -139,6 +169,7 @@ class TrainableModel(keras.Model):
         self._prepare(x)
         if isinstance(x, tf.data.Dataset) and steps_per_epoch(x) is not None:
             kwargs.setdefault("steps", steps_per_epoch(x))
+        self._set_steps_per_execution(kwargs.get("steps"))
         return super().evaluate(x, *args, **kwargs)
 
 

@@ -175,3 +175,17 @@ def test_labeled_split_is_balanced_and_seeded(mnist):
     with pytest.raises(ValueError, match="multiple"):
         D.labeled_split(mnist.y_train, 105)
 
+
+
+def test_subset_takes_the_first_images_and_says_what_it_cut(tiny_idx_dir):
+    data = load_mnist(tiny_idx_dir)                              # 30 train / 10 test images
+    part = data.subset(n_train=8, n_test=None)
+    np.testing.assert_array_equal(part.x_train, data.x_train[:8])
+    np.testing.assert_array_equal(part.y_test, data.y_test)
+    assert "first 8 of 30 train images" in part.describe() and "test images)" not in part.describe()
+    assert part.describe().startswith(data.source)
+    whole = data.subset(n_train=8000, n_test=2000)               # more than there is: everything, nothing said
+    assert whole.describe() == data.describe() and len(whole.x_train) == 30
+    for bad in (0, -5, 2.5):
+        with pytest.raises(ValueError, match="n_train"):
+            data.subset(n_train=bad)

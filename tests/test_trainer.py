@@ -58,3 +58,26 @@ def test_evaluate_on_a_repeating_pipeline_counts_each_batch_once(small_mnist):
     assert model.steps_per_execution == 14
     # the KL term is deterministic in x: the same 224 images once each give the same mean
     assert kl_repeating == pytest.approx(model.evaluate(once, verbose=0, return_dict=True)["kl"], rel=1e-5)
+
+
+def test_asking_for_xla_under_op_determinism_warns_that_keras_declines_it():
+    import warnings
+
+    from tensorflow.python.framework import config as tf_config
+
+    vae_tf.set_seed(0)                                   # turns op determinism on
+    model = vae_tf.VAE(latent_dim=2, hidden=(8,))
+    with pytest.warns(RuntimeWarning, match="jit_compile=True: Keras trains without XLA"):
+        model.compile(optimizer="adam", jit_compile=True)
+    assert model.jit_compile is False                    # what Keras did: the warning tells the truth
+    try:
+        vae_tf.set_seed(0, deterministic=False)
+        assert not tf_config.is_op_determinism_enabled()
+        model = vae_tf.VAE(latent_dim=2, hidden=(8,))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            model.compile(optimizer="adam", jit_compile=True)
+        assert model.jit_compile is True
+    finally:
+        vae_tf.set_seed(0)
+    assert tf_config.is_op_determinism_enabled()

@@ -8,6 +8,11 @@ rest: ``model.compile(optimizer=...)``, ``model.fit(...)`` with its progress bar
 callbacks and validation data; every term is logged each epoch (``val_`` prefixed on
 validation data). ``fit`` or ``evaluate`` on an uncompiled model compiles it first with
 :func:`default_optimizer`.
+
+Speed: ``compile`` defaults to ``steps_per_execution="auto"``, so Keras runs several training
+steps per call of its compiled loop with no Python between them (same steps, same results).
+XLA is Keras' own ``compile(jit_compile=True)``, off by default: measured by
+``benchmarks/throughput.py`` it gains little for these models and slows the semi-supervised one.
 """
 from __future__ import annotations
 
@@ -39,6 +44,12 @@ def steps_per_execution(steps: int, limit: int = MAX_STEPS_PER_EXECUTION) -> int
 def default_optimizer() -> keras.optimizers.Optimizer:
     """Adam with learning rate 1e-3: what ``fit`` uses when the model was not compiled."""
     return keras.optimizers.Adam(learning_rate=DEFAULT_LEARNING_RATE)
+
+
+def _op_determinism() -> bool:
+    from tensorflow.python.framework import config as tf_config  # no public getter
+
+    return tf_config.is_op_determinism_enabled()
 
 
 class TrainableModel(keras.Model):
@@ -111,6 +122,10 @@ class TrainableModel(keras.Model):
         :meth:`evaluate` run :func:`steps_per_execution` steps per call of the compiled loop. The
         steps and their results are the same as one step per call; only the Python between them goes."""
         self._auto_steps = steps_per_execution == "auto"
+        if kwargs.get("jit_compile") is True and _op_determinism():
+            warnings.warn("jit_compile=True: Keras trains without XLA while TensorFlow's op determinism is on "
+                          "(vae_tf.set_seed turns it on); vae_tf.set_seed(seed, deterministic=False) before compile "
+                          "lets XLA run, at the cost of bit-identical reruns", RuntimeWarning, stacklevel=2)
         super().compile(*args, steps_per_execution=1 if self._auto_steps else steps_per_execution, **kwargs)
 
     def _set_steps_per_execution(self, steps):

@@ -13,7 +13,10 @@ for ``fit``, the bare loop then still shows what XLA gives), a bare
 60,000-image epoch (data tiled to that size), and the peak resident memory of the process.
 The first epoch (tracing and compilation) is reported separately from the steady-state epochs, and
 a second table times the VAE at batch sizes 64 to 512 and with one training step per call of Keras'
-compiled loop instead of the trainer's "auto" setting. The matmul rate is the best of three timings.
+compiled loop instead of the trainer's "auto" setting, or with Keras' own Adam instead of the
+collection's ``FusedAdam``. The matmul rate is the best of three timings. Each model trains with the
+optimizer its notebook uses: Keras' Adam for the autoencoder (notebook 01 compiles it so), the
+collection's default ``FusedAdam`` (Keras' Adam as one fused kernel per variable) for the others.
 Data: random binary images (throughput does not depend on pixel values).
 """
 import argparse
@@ -76,7 +79,14 @@ def flops_per_image(name: str) -> float:
     return 2 * 3 * macs
 
 
-def build(name: str, jit: bool, steps_per_execution="auto"):
+def optimizer_for(name: str, fused: bool = True) -> keras.optimizers.Optimizer:
+    """The optimizer the notebooks train ``name`` with (``fused=False``: Keras' own Adam)."""
+    if name == "ae" or not fused:
+        return keras.optimizers.Adam(1e-3)
+    return vae_tf.trainer.default_optimizer()
+
+
+def build(name: str, jit: bool, steps_per_execution="auto", fused: bool = True):
     if name == "ae":
         model = vae_tf.Autoencoder(latent_dim=2, hidden=(512,))
     elif name == "vae":
@@ -91,7 +101,7 @@ def build(name: str, jit: bool, steps_per_execution="auto"):
     deterministic = tf_config.is_op_determinism_enabled()
     if jit and deterministic:
         tf_config.disable_op_determinism()
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), jit_compile=jit, steps_per_execution=steps_per_execution)
+    model.compile(optimizer=optimizer_for(name, fused), jit_compile=jit, steps_per_execution=steps_per_execution)
     if jit and deterministic:
         tf_config.enable_op_determinism()
     return model
@@ -113,7 +123,7 @@ def time_fit(model, ds, epochs: int):
 
 def time_bare_loop(model, ds, epochs: int, jit: bool = False) -> float:
     """Steady-state seconds per epoch of a hand-written tf.function loop over the same steps."""
-    optimizer = keras.optimizers.Adam(1e-3)
+    optimizer = model.optimizer  # fresh (the model is compiled, not trained)
     first = next(iter(ds))
     model.check_images((first[0] if isinstance(first, tuple) else first)[:1])  # build the networks eagerly
     optimizer.build(model.trainable_variables)
@@ -142,17 +152,21 @@ def time_bare_loop(model, ds, epochs: int, jit: bool = False) -> float:
 
 
 def batch_sweep(x, epochs: int, peak: float):
-    """The VAE through fit (no XLA) at several batch sizes, and at the notebooks' 128 with one step per call."""
-    print(f"\nVAE 784-512-20 through fit, no XLA: batch size and steps per call\n"
-          f"{'batch':>5} {'steps/call':>10} {'epoch s':>8} {'img/s':>8} {'GFLOP/s':>8} {'of matmul':>9} {'60k epoch s':>11}")
-    for batch, per_call in [(64, "auto"), (128, 1), (128, "auto"), (256, "auto"), (512, "auto")]:
+    """The VAE through fit (no XLA) at several batch sizes, and at the notebooks' 128 with one step per
+    call or with Keras' own Adam."""
+    print(f"\nVAE 784-512-20 through fit, no XLA: batch size, steps per call, optimizer\n"
+          f"{'batch':>5} {'steps/call':>10} {'optimizer':>10} {'epoch s':>8} {'img/s':>8} {'GFLOP/s':>8} {'of matmul':>9} "
+          f"{'60k epoch s':>11}")
+    for batch, per_call, fused in [(64, "auto", True), (128, 1, True), (128, "auto", False), (128, "auto", True),
+                                   (256, "auto", True), (512, "auto", True)]:
         vae_tf.set_seed(0)
-        model = build("vae", False, per_call)
+        model = build("vae", False, per_call, fused)
         ds = data_for("vae", x, None, batch)
         _, epoch = time_fit(model, ds, epochs)
         images_per_s = vae_tf.data.steps_per_epoch(ds) * batch / epoch
         gflops = images_per_s * flops_per_image("vae") / 1e9
-        print(f"{batch:5d} {model.steps_per_execution:10d} {epoch:8.2f} {images_per_s:8.0f} {gflops:8.1f} "
+        print(f"{batch:5d} {model.steps_per_execution:10d} {type(model.optimizer).__name__:>10} {epoch:8.2f} "
+              f"{images_per_s:8.0f} {gflops:8.1f} "
               f"{gflops / peak:9.0%} {epoch * 60000 / len(x):11.1f}", flush=True)
     floor = dense_layers_only(x, 128, epochs)
     gflops = len(x) * flops_per_image("vae") / floor / 1e9
@@ -166,7 +180,7 @@ def dense_layers_only(x, batch: int, epochs: int) -> float:
     vae_tf.set_seed(0)
     model = vae_tf.VAE(latent_dim=20, hidden=(512,))
     model.check_images(x[:1])
-    optimizer = keras.optimizers.Adam(1e-3)
+    optimizer = optimizer_for("vae")
     optimizer.build(model.trainable_variables)
     ds = vae_tf.make_dataset(x, batch_size=batch, seed=0)
 
@@ -211,7 +225,8 @@ def main():
     x = (rng.random((args.images, 28, 28)) < 0.13).astype(np.float32)
     y = np.full(args.images, -1, np.int64)
     y[rng.choice(args.images, 100, replace=False)] = np.arange(100) % 10
-    print(f"{args.images} images, batch {args.batch}, {args.epochs} timed epochs after the first\n")
+    print(f"{args.images} images, batch {args.batch}, {args.epochs} timed epochs after the first; optimizer: "
+          f"Keras' Adam for ae (as notebook 01), FusedAdam for the others\n")
     print(f"{'model':6} {'XLA':4} {'steps/call':>10} {'1st epoch s':>11} {'epoch s':>8} {'img/s':>8} {'GFLOP/s':>8} "
           f"{'of matmul':>9} {'bare loop s':>11} {'fit overhead':>12} {'60k epoch s':>11}")
     epoch_seconds = {}

@@ -135,7 +135,7 @@ _KERAS_STATE = {"trainable", "built", "name", "compiled", "stop_training", "trai
 
 
 def _source_hash(model) -> str:
-    modules = {"vae_tf.data", "vae_tf.estimators", "vae_tf.networks", "vae_tf.trainer"}
+    modules = {"vae_tf.data", "vae_tf.estimators", "vae_tf.networks", "vae_tf.optimizer", "vae_tf.trainer"}
     modules |= {c.__module__ for c in type(model).__mro__ if c.__module__.startswith("vae_tf")}
     h = hashlib.sha256()
     for module in sorted(modules):
@@ -451,7 +451,7 @@ def _code_hash(fn) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-_COMPUTING_MODULES = ("autoencoder", "config", "data", "disentangle", "estimators", "networks", "probes",
+_COMPUTING_MODULES = ("autoencoder", "config", "data", "disentangle", "estimators", "networks", "optimizer", "probes",
                       "semisupervised", "trainer", "vae")
 
 

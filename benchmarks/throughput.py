@@ -1,8 +1,10 @@
 """Training throughput of the collection's models against this machine's matrix-multiply rate.
 
-    python benchmarks/throughput.py [--images 60000] [--epochs 2] [--models ae vae m2]
+    python benchmarks/throughput.py [--images 60000] [--epochs 2] [--models ae vae vae-m2 m2]
 
-For the autoencoder, the VAE and the semi-supervised VAE at the notebooks' architectures it prints
+For the autoencoder, the VAE and the semi-supervised VAE at the notebooks' architectures and batch sizes
+(128 for the autoencoder as in notebook 01, 256 for the VAE as in notebooks 02 and 03, 100 for M2 as in
+notebook 04) it prints
 training images per second through ``fit`` (as the notebooks call it), the achieved GFLOP/s (from
 a count of the dense layers' multiply-adds, forward and backward = 3 × forward: the usual convention;
 it includes the first layer's gradient with respect to the images, which TensorFlow skips, so for the
@@ -15,8 +17,9 @@ The first epoch (tracing and compilation) is reported separately from the steady
 a second table times the VAE at batch sizes 64 to 512 and with one training step per call of Keras'
 compiled loop instead of the trainer's "auto" setting, or with Keras' own Adam instead of the
 collection's ``FusedAdam``. The matmul rate is the best of three timings. Each model trains with the
-optimizer its notebook uses: Keras' Adam for the autoencoder (notebook 01 compiles it so), the
-collection's default ``FusedAdam`` (Keras' Adam as one fused kernel per variable) for the others.
+optimizer its notebook uses: Keras' Adam at 1e-3 for the autoencoder (notebook 01 compiles it so),
+the collection's ``FusedAdam`` (Keras' Adam as one fused kernel per variable) at 2e-3 for the VAE
+(notebooks 02 and 03) and at the default 1e-3 for M2. The learning rate does not change the timing.
 Data: random binary images (throughput does not depend on pixel values).
 """
 import argparse
@@ -36,6 +39,8 @@ import tensorflow as tf  # noqa: E402
 from tensorflow.python.framework import config as tf_config  # noqa: E402  (op determinism on/off)
 
 PIXELS = 784
+#: the batch size each model trains with in its notebook
+NOTEBOOK_BATCH = {"ae": 128, "vae": 256, "vae-m2": NOTEBOOK_CONFIG["batch_size"], "m2": NOTEBOOK_CONFIG["batch_size"]}
 
 
 def matmul_gflops(n: int = 2048, repeats: int = 20, trials: int = 3) -> float:
@@ -80,10 +85,11 @@ def flops_per_image(name: str) -> float:
 
 
 def optimizer_for(name: str, fused: bool = True) -> keras.optimizers.Optimizer:
-    """The optimizer the notebooks train ``name`` with (``fused=False``: Keras' own Adam)."""
+    """The optimizer the notebooks train ``name`` with (``fused=False``: Keras' own Adam, same learning rate)."""
+    learning_rate = 2e-3 if name == "vae" else vae_tf.trainer.DEFAULT_LEARNING_RATE
     if name == "ae" or not fused:
-        return keras.optimizers.Adam(1e-3)
-    return vae_tf.trainer.default_optimizer()
+        return keras.optimizers.Adam(learning_rate)
+    return vae_tf.FusedAdam(learning_rate)
 
 
 def build(name: str, jit: bool, steps_per_execution="auto", fused: bool = True):
@@ -152,12 +158,12 @@ def time_bare_loop(model, ds, epochs: int, jit: bool = False) -> float:
 
 
 def batch_sweep(x, epochs: int, peak: float):
-    """The VAE through fit (no XLA) at several batch sizes, and at the notebooks' 128 with one step per
+    """The VAE through fit (no XLA) at several batch sizes, and at the notebooks' 256 with one step per
     call or with Keras' own Adam."""
     print(f"\nVAE 784-512-20 through fit, no XLA: batch size, steps per call, optimizer\n"
           f"{'batch':>5} {'steps/call':>10} {'optimizer':>10} {'epoch s':>8} {'img/s':>8} {'GFLOP/s':>8} {'of matmul':>9} "
           f"{'60k epoch s':>11}")
-    for batch, per_call, fused in [(64, "auto", True), (128, 1, True), (128, "auto", False), (128, "auto", True),
+    for batch, per_call, fused in [(64, "auto", True), (128, "auto", True), (256, 1, True), (256, "auto", False),
                                    (256, "auto", True), (512, "auto", True)]:
         vae_tf.set_seed(0)
         model = build("vae", False, per_call, fused)
@@ -168,9 +174,9 @@ def batch_sweep(x, epochs: int, peak: float):
         print(f"{batch:5d} {model.steps_per_execution:10d} {type(model.optimizer).__name__:>10} {epoch:8.2f} "
               f"{images_per_s:8.0f} {gflops:8.1f} "
               f"{gflops / peak:9.0%} {epoch * 60000 / len(x):11.1f}", flush=True)
-    floor = dense_layers_only(x, 128, epochs)
+    floor = dense_layers_only(x, NOTEBOOK_BATCH["vae"], epochs)
     gflops = len(x) * flops_per_image("vae") / floor / 1e9
-    print(f"batch 128, a bare loop of the dense layers and Adam only (no sampling, no distributions, no metrics): "
+    print(f"batch {NOTEBOOK_BATCH['vae']}, a bare loop of the dense layers and Adam only (no sampling, no distributions, no metrics): "
           f"{floor:.2f} s per epoch, {gflops:.1f} GFLOP/s, {gflops / peak:.0%} of matmul", flush=True)
 
 
@@ -211,7 +217,8 @@ def main():
     parser.add_argument("--images", type=int, default=60000)
     parser.add_argument("--epochs", type=int, default=2, help="steady-state epochs timed after the first")
     parser.add_argument("--models", nargs="+", default=["ae", "vae", "vae-m2", "m2"], choices=["ae", "vae", "vae-m2", "m2"])
-    parser.add_argument("--batch", type=int, default=128)
+    parser.add_argument("--batch", type=int, default=None,
+                        help="batch size for ae and vae (default: their notebooks', 128 and 256); M2 keeps 100")
     parser.add_argument("--no-sweep", dest="sweep", action="store_false",
                         help="skip the VAE's batch-size and steps-per-call table")
     args = parser.parse_args()
@@ -225,13 +232,15 @@ def main():
     x = (rng.random((args.images, 28, 28)) < 0.13).astype(np.float32)
     y = np.full(args.images, -1, np.int64)
     y[rng.choice(args.images, 100, replace=False)] = np.arange(100) % 10
-    print(f"{args.images} images, batch {args.batch}, {args.epochs} timed epochs after the first; optimizer: "
+    batches = {name: args.batch if args.batch and name in ("ae", "vae") else size for name, size in NOTEBOOK_BATCH.items()}
+    print(f"{args.images} images, {args.epochs} timed epochs after the first; batch sizes "
+          f"{', '.join(f'{name} {batches[name]}' for name in args.models)}; optimizer: "
           f"Keras' Adam for ae (as notebook 01), FusedAdam for the others\n")
-    print(f"{'model':6} {'XLA':4} {'steps/call':>10} {'1st epoch s':>11} {'epoch s':>8} {'img/s':>8} {'GFLOP/s':>8} "
+    print(f"{'model':6} {'batch':>5} {'XLA':4} {'steps/call':>10} {'1st epoch s':>11} {'epoch s':>8} {'img/s':>8} {'GFLOP/s':>8} "
           f"{'of matmul':>9} {'bare loop s':>11} {'fit overhead':>12} {'60k epoch s':>11}")
     epoch_seconds = {}
     for name in args.models:
-        batch = NOTEBOOK_CONFIG["batch_size"] if name in ("m2", "vae-m2") else args.batch
+        batch = batches[name]
         for jit in (False, True):
             vae_tf.set_seed(0)
             model = build(name, jit)
@@ -249,7 +258,7 @@ def main():
             gflops = images_per_s * flops_per_image(name) / 1e9
             overhead = f"{(epoch / bare - 1):+.0%}" if np.isfinite(bare) else "n/a"
             xla = ("on" if xla_in_fit else "off*") if jit else "off"
-            print(f"{name:6} {xla:4} {model.steps_per_execution:10d} {first:11.1f} {epoch:8.2f} {images_per_s:8.0f} {gflops:8.1f} "
+            print(f"{name:6} {batch:5d} {xla:4} {model.steps_per_execution:10d} {first:11.1f} {epoch:8.2f} {images_per_s:8.0f} {gflops:8.1f} "
                   f"{gflops / peak:9.0%} {bare:11.2f} {overhead:>12} {epoch * 60000 / args.images:11.1f}", flush=True)
     print("\nXLA column: 'off*' = jit_compile=True was asked, Keras declined it for fit (the bare loop still used XLA).")
     print("steps/call: training steps per call of Keras' compiled loop (the trainer's 'auto' setting).")

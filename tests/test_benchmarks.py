@@ -16,11 +16,12 @@ def test_throughput_benchmark_prints_a_row_per_model():
     assert out.returncode == 0, out.stderr[-2000:]
     matmul = float(re.search(r"float32 matmul 2048×2048: ([\d.]+) GFLOP/s", out.stdout).group(1))
     assert matmul > 0
-    rows = re.findall(r"^(ae|vae)\s+(off|on|off\*)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+(\d+)", out.stdout, re.M)
+    rows = re.findall(r"^(ae|vae)\s+(\d+)\s+(off|on|off\*)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+(\d+)", out.stdout, re.M)
     assert [r[0] for r in rows] == ["ae", "ae", "vae", "vae"], out.stdout  # XLA off, then on (or off* if declined)
-    for _, _, per_call, _, epoch, images_per_s in rows:
+    for _, batch, _, per_call, _, epoch, images_per_s in rows:
+        assert int(batch) == 64                      # --batch overrides the notebooks' sizes
         assert int(per_call) == 10                   # 640 images / 64 = 10 steps: all in one call
         # images per second is the epoch's images over its seconds (printed to 0.01 s)
         assert 640 / (float(epoch) + 0.005) - 1 <= int(images_per_s) <= 640 / max(float(epoch) - 0.005, 1e-9) + 1
-    assert "batch 128, a bare loop of the dense layers and Adam only" in out.stdout
+    assert "batch 256, a bare loop of the dense layers and Adam only" in out.stdout
     assert re.search(r"peak resident memory of this process: \d+ MB", out.stdout)

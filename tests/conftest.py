@@ -2,6 +2,7 @@
 import gzip
 import struct
 
+import keras
 import numpy as np
 import pytest
 
@@ -39,3 +40,34 @@ def tiny_idx_dir(tmp_path):
     write_idx(tmp_path / "t10k-images-idx3-ubyte", rng.integers(0, 256, (10, 28, 28)), gz=False)
     write_idx(tmp_path / "t10k-labels-idx1-ubyte", np.arange(10) % 10, gz=False)
     return tmp_path
+
+
+class DuringEpoch(keras.callbacks.Callback):
+    """Does ``act(model)`` at each call of the compiled training loop during epoch ``epoch`` (0-based; None: never)."""
+
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch, self._now = epoch, None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._now = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.epoch is not None and self._now == self.epoch:
+            self.act(self.model)
+
+
+class Interrupt(DuringEpoch):
+    """Ctrl-C in the middle of epoch ``epoch``."""
+
+    def act(self, model):
+        raise KeyboardInterrupt
+
+
+class PoisonWeights(DuringEpoch):
+    """Every weight becomes NaN in epoch ``epoch``, so every later loss is NaN, as in a diverging run.
+    (One layer is not enough: ReLU maps NaN to 0.)"""
+
+    def act(self, model):
+        for v in model.trainable_variables:
+            v.assign(np.full(v.shape, np.nan, np.float32))

@@ -48,7 +48,7 @@ def test_real_mnist_counts_and_range(mnist):
     ("truncated_gzip", "truncated or corrupt"),
     ("wrong_magic", "wrong IDX magic"),
     ("wrong_dims", "dimensions"),
-    ("short_data", "bytes but the header"),
+    ("short_data", "not the 23520 bytes the header"),
     ("count_mismatch", "labels"),
     ("bad_labels", "outside 0..9"),
 ])

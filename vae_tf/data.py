@@ -12,6 +12,7 @@ import dataclasses
 import gzip
 import os
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -107,31 +108,59 @@ def _find(folder: Path, stem: str) -> Path | None:
     return None
 
 
+#: the most bytes one IDX file may inflate to (the official training images take 47 MB)
+MAX_IDX_BYTES = 1 << 30
+_GZIP_MAGIC = b"\x1f\x8b"
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
 def read_idx(path: str | os.PathLike, ndim: int | None = None) -> np.ndarray:
-    """Read one IDX file of unsigned bytes (``.gz`` or raw); check magic, dimensions and size."""
+    """Read one IDX file of unsigned bytes, gzip-compressed or raw (told apart by their magic).
+
+    The header (magic, dimensions, sizes) is read and checked first; then exactly the bytes it
+    announces are inflated, so a file that claims or holds more than :data:`MAX_IDX_BYTES` is
+    refused before it fills memory.
+    """
     path = Path(path)
     try:
-        raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        with open(path, "rb") as raw_file:
+            compressed = raw_file.read(2) == _GZIP_MAGIC
+        with (gzip.open(path, "rb") if compressed else open(path, "rb")) as f:
+            head = f.read(4)
+            if len(head) < 4:
+                raise DataError(f"{path}: only {len(head)} bytes, too short for an IDX header")
+            zero, dtype_code, dims = int.from_bytes(head[:2], "big"), head[2], head[3]
+            if zero != 0 or dtype_code != 0x08:
+                raise DataError(f"{path}: wrong IDX magic 0x{int.from_bytes(head, 'big'):08x}; expected 0x000008NN (unsigned bytes)")
+            if ndim is not None and dims != ndim:
+                raise DataError(f"{path}: {dims} dimensions in the header, expected {ndim} (magic 0x{0x800 + ndim:08x})")
+            sizes = f.read(4 * dims)
+            if len(sizes) < 4 * dims:
+                raise DataError(f"{path}: header truncated")
+            shape = tuple(int.from_bytes(sizes[4 * i: 4 * i + 4], "big") for i in range(dims))
+            expected = int(np.prod(shape, dtype=np.int64))
+            if expected > MAX_IDX_BYTES:
+                raise DataError(f"{path}: the header announces {expected:,} bytes {shape}, more than the "
+                                f"{MAX_IDX_BYTES:,} an MNIST-like file may hold")
+            body = f.read(expected + 1)
+    except DataError:
+        raise
+    except (OSError, EOFError, zlib.error) as exc:
         raise DataError(f"{path}: cannot read ({exc.__class__.__name__}: {exc}); the file is truncated or corrupt") from exc
-    if len(raw) < 4:
-        raise DataError(f"{path}: only {len(raw)} bytes, too short for an IDX header")
-    zero, dtype_code, dims = int.from_bytes(raw[:2], "big"), raw[2], raw[3]
-    if zero != 0 or dtype_code != 0x08:
-        raise DataError(f"{path}: wrong IDX magic 0x{int.from_bytes(raw[:4], 'big'):08x}; expected 0x000008NN (unsigned bytes)")
-    if ndim is not None and dims != ndim:
-        raise DataError(f"{path}: {dims} dimensions in the header, expected {ndim} (magic 0x{0x800 + ndim:08x})")
-    header = 4 + 4 * dims
-    if len(raw) < header:
-        raise DataError(f"{path}: header truncated")
-    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(dims))
-    expected = header + int(np.prod(shape, dtype=np.int64))
-    if len(raw) != expected:
-        raise DataError(f"{path}: {len(raw)} bytes but the header's shape {shape} needs {expected}")
-    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
+    if len(body) != expected:
+        more = "more than" if len(body) > expected else f"{len(body)} bytes, not"
+        raise DataError(f"{path}: the data is {more} the {expected} bytes the header's shape {shape} needs")
+    return np.frombuffer(body, dtype=np.uint8).reshape(shape)
 
 
 def _read_npz(path: Path) -> dict[str, np.ndarray]:
+    try:
+        with open(path, "rb") as f:
+            magic = f.read(4)
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read ({exc.__class__.__name__}: {exc})") from exc
+    if magic != _ZIP_MAGIC:
+        raise DataError(f"{path}: not an .npz file (it starts with {magic!r}, an .npz with {_ZIP_MAGIC!r})")
     try:
         with np.load(path, allow_pickle=False) as npz:
             missing = {"x_train", "y_train", "x_test", "y_test"} - set(npz.files)
@@ -155,23 +184,73 @@ def _load_keras_download() -> MNIST:
     return _checked(arrays, "Keras download of mnist.npz (~/.keras/datasets)")
 
 
+def _images(x, source: str, split: str) -> np.ndarray:
+    """Images as float32 intensities in [0, 1]: unsigned bytes are divided by 255, floats must already be in [0, 1]."""
+    x = np.asarray(x)
+    if np.issubdtype(x.dtype, np.integer):
+        if x.size and (x.min() < 0 or x.max() > 255):
+            raise DataError(f"{source}: {split} images hold integers outside 0..255")
+        return x.astype(np.float32) / 255.0
+    if not np.issubdtype(x.dtype, np.floating):
+        raise DataError(f"{source}: {split} images have dtype {x.dtype}; expected unsigned bytes or floats in [0, 1]")
+    if x.size and not np.isfinite(x).all():
+        raise DataError(f"{source}: {split} images hold NaN or infinite values")
+    if x.size and (x.min() < 0 or x.max() > 1):
+        raise DataError(f"{source}: {split} images are floats in [{x.min():g}, {x.max():g}]; expected intensities "
+                        "in [0, 1] (or unsigned bytes 0..255)")
+    return x.astype(np.float32)
+
+
+def _labels(y, source: str, split: str) -> np.ndarray:
+    y = np.asarray(y)
+    integral = np.issubdtype(y.dtype, np.integer) or (
+        np.issubdtype(y.dtype, np.floating) and np.isfinite(y).all() and (y == np.round(y)).all())
+    if not integral:
+        raise DataError(f"{source}: {split} labels must be whole numbers 0..{NUM_CLASSES - 1}, got dtype {y.dtype}"
+                        + (" with fractional values" if np.issubdtype(y.dtype, np.floating) else ""))
+    if y.size and (y.min() < 0 or y.max() >= NUM_CLASSES):
+        raise DataError(f"{source}: {split} labels outside 0..{NUM_CLASSES - 1}")
+    return y.astype(np.int64)
+
+
 def _checked(arrays: dict[str, np.ndarray], source: str) -> MNIST:
+    out = {}
     for split in ("train", "test"):
-        x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
+        x, y = np.asarray(arrays[f"x_{split}"]), np.asarray(arrays[f"y_{split}"])
         if x.ndim != 3 or y.ndim != 1:
             raise DataError(f"{source}: {split} images must be (N, rows, cols) and labels (N,), got {x.shape} and {y.shape}")
         if len(x) != len(y):
             raise DataError(f"{source}: {len(x)} {split} images but {len(y)} {split} labels")
-        if len(y) and (y.min() < 0 or y.max() >= NUM_CLASSES):
-            raise DataError(f"{source}: {split} labels outside 0..{NUM_CLASSES - 1}")
-    if arrays["x_train"].shape[1:] != arrays["x_test"].shape[1:]:
-        raise DataError(f"{source}: train images {arrays['x_train'].shape[1:]} and test images {arrays['x_test'].shape[1:]} differ in size")
-    as_images = lambda a: (np.asarray(a, dtype=np.float32) / 255.0)  # noqa: E731
-    return MNIST(
-        x_train=as_images(arrays["x_train"]), y_train=np.asarray(arrays["y_train"], dtype=np.int64),
-        x_test=as_images(arrays["x_test"]), y_test=np.asarray(arrays["y_test"], dtype=np.int64),
-        source=source,
-    )
+        if len(x) == 0:
+            raise DataError(f"{source}: no {split} images")
+        out[f"x_{split}"], out[f"y_{split}"] = _images(x, source, split), _labels(y, source, split)
+    if out["x_train"].shape[1:] != out["x_test"].shape[1:]:
+        raise DataError(f"{source}: train images {out['x_train'].shape[1:]} and test images {out['x_test'].shape[1:]} differ in size")
+    return MNIST(**out, source=source)
+
+
+def positive_int(value, argument: str) -> int:
+    """``value`` as an int if it is a whole number > 0 (not a bool), else a ValueError naming ``argument``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ValueError(f"{argument}={value!r}: expected a whole number greater than 0")
+    return int(value)
+
+
+def check_intensities(x, argument: str = "x", allow_empty: bool = False) -> None:
+    """A clear error unless every value of ``x`` is a finite intensity in [0, 1] (and, unless
+    ``allow_empty``, there is at least one image: training on none would never end an epoch)."""
+    x = np.asarray(x)
+    if x.size == 0:
+        if allow_empty:
+            return
+        raise ValueError(f"{argument}: no images (shape {x.shape})")
+    finite = np.isfinite(x)
+    if not finite.all():
+        raise ValueError(f"{argument}: {int((~finite).sum())} pixel values are NaN or infinite")
+    low, high = float(x.min()), float(x.max())
+    if low < 0 or high > 1:
+        hint = " (divide 0..255 images by 255)" if high > 1 else ""
+        raise ValueError(f"{argument}: pixel values in [{low:g}, {high:g}]; expected intensities in [0, 1]{hint}")
 
 
 # --------------------------------------------------------------------------- binarization
@@ -209,14 +288,14 @@ def make_dataset(x, y=None, batch_size: int = 128, binarize: str | None = "dynam
 
     if binarize not in ("dynamic", "threshold", None):
         raise ValueError(f"binarize={binarize!r}: expected 'dynamic', 'threshold' or None")
-    if int(batch_size) <= 0:
-        raise ValueError(f"batch_size={batch_size} must be positive")
+    batch_size = positive_int(batch_size, "batch_size")
     if int(start_epoch) < 0:
         raise ValueError(f"start_epoch={start_epoch} must be >= 0")
     x = np.asarray(x, dtype=np.float32)
+    check_intensities(x, "x")
     if binarize == "threshold":
         x = binarize_threshold(x)
-    n, batch_size = len(x), int(batch_size)
+    n = len(x)
     if y is not None and len(y) != n:
         raise ValueError(f"x has {n} images but y has {len(y)} labels")
     steps = -(-n // batch_size)

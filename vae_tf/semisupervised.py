@@ -23,6 +23,7 @@ import tensorflow_probability as tfp
 
 from vae_tf import networks
 from vae_tf.autoencoder import DecoderMixin
+from vae_tf.data import check_intensities
 from vae_tf.estimators import reparameterized_sample
 from vae_tf.trainer import TrainableModel
 
@@ -71,6 +72,8 @@ def semisupervised_dataset(x, y, batch_size: int = 100, labeled_per_batch: int =
     from vae_tf.data import make_dataset
 
     y = check_labels(y)
+    if len(y) != len(x):
+        raise ValueError(f"y: {len(y)} labels for {len(x)} images; give one label per image (-1 for unlabeled)")
     labeled = np.flatnonzero(y >= 0)
     if len(labeled) == 0:
         raise ValueError("y: no labeled image (all labels are -1)")
@@ -136,7 +139,13 @@ class SemiSupervisedVAE(DecoderMixin, TrainableModel):
         zeros = tf.zeros(self.latent_dim)
         return tfd.Independent(tfd.Normal(zeros, tf.ones_like(zeros)), 1, name="prior_z")
 
-    def _onehot(self, y):
+    def _onehot(self, y, argument: str = "y"):
+        """One-hot digits; outside a compiled function, labels outside 0..K−1 are an error (not a zero vector)."""
+        if tf.executing_eagerly():
+            labels = np.asarray(y)
+            check_labels(labels.reshape(-1), self.num_classes, argument)
+            if (labels < 0).any():
+                raise ValueError(f"{argument}: labels must be digits 0..{self.num_classes - 1} here; -1 (unlabeled) has no one-hot code")
         return tf.one_hot(tf.cast(y, tf.int32), self.num_classes)
 
     def classify_distribution(self, x, training: bool = False) -> tfd.Distribution:
@@ -169,6 +178,9 @@ class SemiSupervisedVAE(DecoderMixin, TrainableModel):
     def labeled_bound(self, x, y, num_samples: int = 1) -> tf.Tensor:
         """L(x, y) per image, shape [batch]: E_q(z|x,y)[log p(x | y, z)] + log p(y) − KL(q(z|x,y) ‖ p(z))."""
         x = self.check_images(x)
+        self._onehot(y)  # checks the labels
+        if np.shape(y)[:1] != tuple(x.shape[:1]):
+            raise ValueError(f"y: {np.shape(y)[0] if np.ndim(y) else 'a scalar'} labels for {x.shape[0]} images")
         return self._labeled_bound(x, self.flatten(x), tf.convert_to_tensor(y), num_samples)
 
     def _labeled_bound(self, x, x_flat, y, num_samples=1, q_z=None):
@@ -227,7 +239,7 @@ class SemiSupervisedVAE(DecoderMixin, TrainableModel):
         logits = self.classifier(x, training=training)                       # q_φ(y | x): one pass for the batch
         logits_l, logits_u = tf.boolean_mask(logits, is_labeled), tf.boolean_mask(logits, ~is_labeled)
 
-        labeled = self.labeled_bound(x_l, y_l)
+        labeled = self._labeled_bound(x_l, self.flatten(x_l), y_l)
         unlabeled = self._unlabeled_bound(x_u, tfd.Categorical(logits=logits_u))
         log_q_y = tfd.Categorical(logits=logits_l).log_prob(y_l)
         alpha = self.alpha if self.alpha is not None else 0.0
@@ -253,7 +265,10 @@ class SemiSupervisedVAE(DecoderMixin, TrainableModel):
             return super().fit(x, *args, **kwargs)
         if y is None:
             raise ValueError("y: SemiSupervisedVAE.fit needs labels (use -1 for unlabeled images)")
+        check_intensities(np.asarray(x), "x")
         y = check_labels(y, self.num_classes)
+        if len(y) != len(x):
+            raise ValueError(f"y: {len(y)} labels for {len(x)} images; give one label per image (-1 for unlabeled)")
         if self.alpha is None:
             self.alpha = paper_alpha(len(y), int((y >= 0).sum()))
         return super().fit(x, y, *args, seed=seed, binarize=binarize, **kwargs)

@@ -25,6 +25,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from vae_tf.data import check_intensities, make_dataset, positive_int, steps_per_epoch
 from vae_tf.optimizer import FusedAdam
 
 DEFAULT_LEARNING_RATE = 1e-3
@@ -81,13 +82,18 @@ class TrainableModel(keras.Model):
         return self.event_shape
 
     def check_images(self, x, argument: str = "x") -> tf.Tensor:
-        """Convert ``x`` to float32 and check it is a batch of images the model was built for."""
+        """Convert ``x`` to float32 and check it is a batch of images the model was built for.
+
+        Outside a compiled function (where the values are known) it also checks that every pixel
+        is a finite intensity in [0, 1]."""
         if isinstance(x, np.ndarray) and not np.issubdtype(x.dtype, np.floating) and x.dtype != bool:
             raise TypeError(f"{argument}: expected float images in [0, 1], got dtype {x.dtype} (divide uint8 images by 255)")
         x = tf.convert_to_tensor(x)
         if not x.dtype.is_floating:
             raise TypeError(f"{argument}: expected float images in [0, 1], got dtype {x.dtype.name}")
         x = tf.cast(x, tf.float32)
+        if tf.executing_eagerly():
+            check_intensities(x.numpy(), argument, allow_empty=True)
         if not self.built:
             self.build(x.shape)
         if self.event_shape is not None and tuple(x.shape[1:]) != self.event_shape:
@@ -140,7 +146,7 @@ class TrainableModel(keras.Model):
                 self.steps_per_execution = chosen
                 self.train_function = self.test_function = None  # Keras traces its loop for one count
 
-    def _prepare(self, x):
+    def prepare(self, x):
         """Compile with the default optimizer if needed, and build from the first batch of ``x``."""
         if not self.compiled:
             self.compile(optimizer=default_optimizer())
@@ -152,17 +158,13 @@ class TrainableModel(keras.Model):
     def training_data(self, x, y=None, batch_size: int | None = None, seed: int = 0, start_epoch: int = 0,
                       binarize: str | None = None, shuffle: bool = True) -> tf.data.Dataset:
         """The pipeline ``fit`` builds from NumPy arrays: :func:`vae_tf.data.make_dataset`."""
-        from vae_tf.data import make_dataset
-
-        return make_dataset(x, y, batch_size=batch_size or 128, binarize=binarize, shuffle=shuffle,
+        return make_dataset(x, y, batch_size=128 if batch_size is None else batch_size, binarize=binarize, shuffle=shuffle,
                             seed=seed, start_epoch=start_epoch)
 
     def fit(self, x=None, y=None, *args, seed: int = 0, binarize: str | None = None, **kwargs):
         """Keras ``fit``. NumPy images go through :meth:`training_data` (seeded by ``seed``, shuffled,
         ``binarize`` as in :func:`~vae_tf.data.make_dataset`); epochs of a repeating pipeline are
         its ``steps_per_epoch`` batches, and ``initial_epoch`` = k starts at epoch k's batches."""
-        from vae_tf.data import steps_per_epoch
-
         if x is not None and not isinstance(x, tf.data.Dataset):
             if args:
                 raise TypeError("fit(x, y, ...): pass batch_size, epochs and the rest as keywords")
@@ -170,7 +172,7 @@ class TrainableModel(keras.Model):
             x = self.training_data(x, y, kwargs.pop("batch_size", None), seed, kwargs.get("initial_epoch", 0),
                                    binarize, kwargs.pop("shuffle", True))
             y = None
-        self._prepare(x)
+        self.prepare(x)
         if isinstance(x, tf.data.Dataset):
             kwargs.setdefault("shuffle", False)  # the pipeline already shuffles every epoch
             if steps_per_epoch(x) is not None:
@@ -184,9 +186,7 @@ class TrainableModel(keras.Model):
         return super().fit(x, *args, callbacks=callbacks, **kwargs)
 
     def evaluate(self, x=None, *args, **kwargs):
-        from vae_tf.data import steps_per_epoch
-
-        self._prepare(x)
+        self.prepare(x)
         if isinstance(x, tf.data.Dataset) and steps_per_epoch(x) is not None:
             kwargs.setdefault("steps", steps_per_epoch(x))
         self._set_steps_per_execution(kwargs.get("steps"))
@@ -218,8 +218,9 @@ class NaNGuard(keras.callbacks.Callback):
     Added to every ``fit`` of the collection's models. ``train_step`` records, inside the graph,
     the first step whose loss is not finite; the guard reads that record once per epoch (no
     per-step synchronisation with Python). The warning names the epoch and the step; the model
-    keeps the weights it had after the last epoch whose every step was finite (or its initial
-    weights if the first epoch fails), so nothing half-trained is kept.
+    keeps the weights and the optimizer state (Adam's moments and step count) it had after the last
+    epoch whose every step was finite (or before training if the first epoch fails), so nothing
+    half-trained is kept and ``fit`` can be called again, e.g. with a lower learning rate.
     """
 
     def __init__(self):
@@ -230,8 +231,20 @@ class NaNGuard(keras.callbacks.Callback):
         record = getattr(self.model, "_nonfinite_step", None)
         return record[0] if record else None
 
+    def _state(self):
+        optimizer = self.model.optimizer
+        return [v.numpy() for v in self.model.variables], (
+            [v.numpy() for v in optimizer.variables] if optimizer.built else None)
+
+    def _restore(self, state):
+        weights, optimizer_state = state
+        for v, a in zip(self.model.variables, weights):
+            v.assign(a)
+        for i, v in enumerate(self.model.optimizer.variables):  # None: the optimizer was fresh
+            v.assign(optimizer_state[i] if optimizer_state is not None else np.zeros(v.shape, v.dtype))
+
     def on_train_begin(self, logs=None):
-        self._good = self.model.get_weights()
+        self._good = self._state()
         self._epoch = 0
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -249,8 +262,9 @@ class NaNGuard(keras.callbacks.Callback):
         if bad >= 0 and self.stopped_at is None:
             self.stopped_at = (self._epoch + 1, bad - self._first_step + 1)
             self.model.stop_training = True
-            self.model.set_weights(self._good)
+            self._restore(self._good)
             warnings.warn(f"training stopped: non-finite loss at epoch {self.stopped_at[0]}, step {self.stopped_at[1]}; "
-                          "the weights of the last finite epoch were restored", RuntimeWarning, stacklevel=2)
+                          "the weights and optimizer state of the last finite epoch were restored, so the model can "
+                          "train again (with a lower learning rate, say)", RuntimeWarning, stacklevel=2)
         elif self.stopped_at is None:
-            self._good = self.model.get_weights()
+            self._good = self._state()

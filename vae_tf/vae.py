@@ -19,6 +19,7 @@ import tensorflow_probability as tfp
 
 from vae_tf import estimators, networks
 from vae_tf.autoencoder import DecoderMixin
+from vae_tf.data import positive_int
 from vae_tf.estimators import reparameterized_sample
 from vae_tf.trainer import TrainableModel
 
@@ -150,8 +151,8 @@ class VAE(DecoderMixin, TrainableModel):
         increases towards log p(x) as K grows.
         """
         x = np.asarray(self.check_images(x))
-        if int(num_samples) <= 0:
-            raise ValueError(f"num_samples={num_samples} must be positive")
+        num_samples = positive_int(num_samples, "num_samples")
+        batch_size, chunk_size = positive_int(batch_size, "batch_size"), positive_int(chunk_size, "chunk_size")
         chunks = [chunk_size] * (int(num_samples) // chunk_size)
         if int(num_samples) % chunk_size:
             chunks.append(int(num_samples) % chunk_size)

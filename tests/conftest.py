@@ -43,7 +43,7 @@ def tiny_idx_dir(tmp_path):
 
 
 class DuringEpoch(keras.callbacks.Callback):
-    """Does ``act(model)`` at each call of the compiled training loop during epoch ``epoch`` (0-based; None: never)."""
+    """Does ``act(model)`` before each call of the compiled training loop in epoch ``epoch`` (0-based; None: never)."""
 
     def __init__(self, epoch):
         super().__init__()
@@ -52,7 +52,7 @@ class DuringEpoch(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None):
         self._now = epoch
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_begin(self, batch, logs=None):
         if self.epoch is not None and self._now == self.epoch:
             self.act(self.model)
 

@@ -2,7 +2,8 @@
 
     python benchmarks/semisupervised_accuracy.py [--labels 100 1000] [--seeds 0 1 2] [--epochs 15]
 
-Uses the configuration of notebooks/04_label_and_style.ipynb (vae_tf.semisupervised.NOTEBOOK_CONFIG),
+Uses the configuration of notebooks/04_label_and_style.ipynb (SemiSupervisedVAE's defaults, batches of 100
+with 50 labeled images),
 the data of vae_tf.load_mnist() ($VAE_TF_DATA_DIR) and prints one row per run, then a summary.
 Classification uses the grey-level test images as input to q(y|x).
 """
@@ -12,8 +13,7 @@ import time
 import numpy as np
 
 import vae_tf
-from vae_tf.data import binarize_fixed, mask_labels
-from vae_tf.semisupervised import NOTEBOOK_CONFIG, Classifier, SemiSupervisedVAE
+from vae_tf import Classifier, SemiSupervisedVAE, binarize_fixed, mask_labels
 
 
 def main():
@@ -25,24 +25,24 @@ def main():
 
     data = vae_tf.load_mnist()
     print(vae_tf.header(args.seeds[0], data))
-    print(f"M2 config: {NOTEBOOK_CONFIG}, {args.epochs} epochs")
+    print(f"M2 config: {SemiSupervisedVAE().get_config()}, {args.epochs} epochs")
     print(f"{'labels':>6} {'seed':>4} {'M2 acc':>7} {'baseline acc':>12} {'s/epoch':>8}")
     results = {}
     for n_labels in args.labels:
         for seed in args.seeds:
             vae_tf.set_seed(seed)
             y = mask_labels(data.y_train, n_labels, seed=seed)
-            model = SemiSupervisedVAE(**NOTEBOOK_CONFIG)
+            model = SemiSupervisedVAE()
             start = time.perf_counter()
-            model.fit(data.x_train, y, epochs=args.epochs, verbose=0, seed=seed)
+            model.fit(data.x_train, y, epochs=args.epochs, verbose=0, seed=seed, batch_size=100, labeled_per_batch=50)
             per_epoch = (time.perf_counter() - start) / args.epochs
-            acc = float((model.classify(data.x_test).argmax(1) == data.y_test).mean())
+            acc = float((model.classify(data.x_test).mode().numpy() == data.y_test).mean())
             vae_tf.set_seed(seed)  # as notebook 04 does: seed 0 reproduces its numbers
-            base = Classifier(hidden=NOTEBOOK_CONFIG["hidden"])
+            base = Classifier()
             labeled = y >= 0
             base.fit(binarize_fixed(data.x_train[labeled], seed=1), y[labeled], epochs=100,
                      batch_size=min(100, n_labels // 5), verbose=0, seed=seed)
-            base_acc = float((base.classify(data.x_test).argmax(1) == data.y_test).mean())
+            base_acc = float((base.classify(data.x_test).mode().numpy() == data.y_test).mean())
             results.setdefault(n_labels, []).append((acc, base_acc))
             print(f"{n_labels:>6} {seed:>4} {acc:>7.1%} {base_acc:>12.1%} {per_epoch:>8.1f}", flush=True)
     for n_labels, rows in results.items():

@@ -15,7 +15,7 @@ for ``fit``, the bare loop then still shows what XLA gives), a bare
 60,000-image epoch (data tiled to that size), and the peak resident memory of the process.
 The first epoch (tracing and compilation) is reported separately from the steady-state epochs, and
 a second table times the VAE at batch sizes 64 to 512 and with one training step per call of Keras'
-compiled loop instead of the trainer's "auto" setting, or with Keras' own Adam instead of the
+compiled loop instead of the count fit_or_load chooses, or with Keras' own Adam instead of the
 collection's ``FusedAdam``. The matmul rate is the best of three timings. Each model trains with the
 optimizer its notebook uses: Keras' Adam at 1e-3 for the autoencoder (notebook 01 compiles it so),
 the collection's ``FusedAdam`` (Keras' Adam as one fused kernel per variable) at 2e-3 for the VAE
@@ -32,15 +32,19 @@ import time
 import numpy as np
 
 import vae_tf
-from vae_tf.semisupervised import NOTEBOOK_CONFIG, SemiSupervisedVAE
+from vae_tf.cache.training import largest_divisor
+from vae_tf.optimizer import FusedAdam
+from vae_tf.semisupervised import SemiSupervisedVAE
 
 import keras  # noqa: E402  (after vae_tf, which silences TensorFlow's start-up log)
 import tensorflow as tf  # noqa: E402
-from tensorflow.python.framework import config as tf_config  # noqa: E402  (op determinism on/off)
 
 PIXELS = 784
 #: the batch size each model trains with in its notebook
-NOTEBOOK_BATCH = {"ae": 128, "vae": 256, "vae-m2": NOTEBOOK_CONFIG["batch_size"], "m2": NOTEBOOK_CONFIG["batch_size"]}
+#: M2 as notebook 04 trains it: the model's defaults, batches of 100 with 50 labeled images each
+M2_CONFIG = {k: v for k, v in SemiSupervisedVAE().get_config().items() if k not in ("name", "trainable", "dtype")}
+M2_BATCH, M2_LABELED_PER_BATCH = 100, 50
+NOTEBOOK_BATCH = {"ae": 128, "vae": 256, "vae-m2": M2_BATCH, "m2": M2_BATCH}
 
 
 def matmul_gflops(n: int = 2048, repeats: int = 20, trials: int = 3) -> float:
@@ -70,15 +74,15 @@ def flops_per_image(name: str) -> float:
     elif name == "vae":
         macs = dense_macs([PIXELS, 512, 40]) + dense_macs([20, 512, PIXELS])
     elif name == "vae-m2":  # a plain VAE with M2's hidden sizes and style size: the comparison for M2
-        h, d = NOTEBOOK_CONFIG["hidden"], NOTEBOOK_CONFIG["latent_dim"]
+        h, d = M2_CONFIG["hidden"], M2_CONFIG["latent_dim"]
         macs = dense_macs([PIXELS, *h, 2 * d]) + dense_macs([d, *h[::-1], PIXELS])
     else:  # M2: classifier, style encoder and decoder; the unlabeled half enumerates 10 digits
-        h, d, k = NOTEBOOK_CONFIG["hidden"], NOTEBOOK_CONFIG["latent_dim"], 10
+        h, d, k = M2_CONFIG["hidden"], M2_CONFIG["latent_dim"], 10
         classifier = dense_macs([PIXELS, *h, k])
         image_part = PIXELS * h[0]                        # W_x x: once per image, shared by the ten labels
         encoder_rest = k * h[0] + dense_macs([*h, 2 * d])  # W_y onehot(y) and the layers above, once per label
         decoder = dense_macs([d + k, *h[::-1], PIXELS])
-        unlabeled_share = 1 - NOTEBOOK_CONFIG["labeled_per_batch"] / NOTEBOOK_CONFIG["batch_size"]
+        unlabeled_share = 1 - M2_LABELED_PER_BATCH / M2_BATCH
         passes = unlabeled_share * k + (1 - unlabeled_share)
         macs = classifier + image_part + passes * (encoder_rest + decoder)
     return 2 * 3 * macs
@@ -89,35 +93,33 @@ def optimizer_for(name: str, fused: bool = True) -> keras.optimizers.Optimizer:
     learning_rate = 2e-3 if name == "vae" else vae_tf.trainer.DEFAULT_LEARNING_RATE
     if name == "ae" or not fused:
         return keras.optimizers.Adam(learning_rate)
-    return vae_tf.FusedAdam(learning_rate)
+    return FusedAdam(learning_rate)
 
 
-def build(name: str, jit: bool, steps_per_execution="auto", fused: bool = True):
+def build(name: str, jit: bool, steps_per_execution: int, fused: bool = True):
     if name == "ae":
         model = vae_tf.Autoencoder(latent_dim=2, hidden=(512,))
     elif name == "vae":
         model = vae_tf.VAE(latent_dim=20, hidden=(512,))
     elif name == "vae-m2":
-        model = vae_tf.VAE(latent_dim=NOTEBOOK_CONFIG["latent_dim"], hidden=NOTEBOOK_CONFIG["hidden"],
-                           activation=NOTEBOOK_CONFIG["activation"])
+        model = vae_tf.VAE(latent_dim=M2_CONFIG["latent_dim"], hidden=M2_CONFIG["hidden"],
+                           activation=M2_CONFIG["activation"])
     else:
-        model = SemiSupervisedVAE(**NOTEBOOK_CONFIG)
-    # set_seed turns on TensorFlow's op determinism, under which Keras declines XLA; the XLA rows turn it
-    # off while compiling so that fit really runs with jit_compile=True
-    deterministic = tf_config.is_op_determinism_enabled()
-    if jit and deterministic:
-        tf_config.disable_op_determinism()
+        model = SemiSupervisedVAE(**M2_CONFIG)
     model.compile(optimizer=optimizer_for(name, fused), jit_compile=jit, steps_per_execution=steps_per_execution)
-    if jit and deterministic:
-        tf_config.enable_op_determinism()
     return model
 
 
 def data_for(name: str, x, y, batch: int):
     if name == "m2":
         return vae_tf.semisupervised.semisupervised_dataset(x, y, batch_size=batch,
-                                                            labeled_per_batch=NOTEBOOK_CONFIG["labeled_per_batch"])
+                                                            labeled_per_batch=M2_LABELED_PER_BATCH)
     return vae_tf.make_dataset(x, batch_size=batch, seed=0)
+
+
+def per_call_for(ds) -> int:
+    """The steps per call of Keras' compiled loop that fit_or_load chooses for this pipeline."""
+    return largest_divisor(vae_tf.data.steps_per_epoch(ds))
 
 
 def time_fit(model, ds, epochs: int):
@@ -165,9 +167,9 @@ def batch_sweep(x, epochs: int, peak: float):
           f"{'60k epoch s':>11}")
     for batch, per_call, fused in [(64, "auto", True), (128, "auto", True), (256, 1, True), (256, "auto", False),
                                    (256, "auto", True), (512, "auto", True)]:
-        vae_tf.set_seed(0)
-        model = build("vae", False, per_call, fused)
+        keras.utils.set_random_seed(0)
         ds = data_for("vae", x, None, batch)
+        model = build("vae", False, per_call_for(ds) if per_call == "auto" else per_call, fused)
         _, epoch = time_fit(model, ds, epochs)
         images_per_s = vae_tf.data.steps_per_epoch(ds) * batch / epoch
         gflops = images_per_s * flops_per_image("vae") / 1e9
@@ -183,7 +185,7 @@ def batch_sweep(x, epochs: int, peak: float):
 def dense_layers_only(x, batch: int, epochs: int) -> float:
     """Seconds per epoch of a bare loop that runs only the VAE's dense layers and Adam: no sampling, no
     distributions, no metrics. The floor for the VAE at this batch size on this machine."""
-    vae_tf.set_seed(0)
+    keras.utils.set_random_seed(0)
     model = vae_tf.VAE(latent_dim=20, hidden=(512,))
     model.check_images(x[:1])
     optimizer = optimizer_for("vae")
@@ -242,13 +244,13 @@ def main():
     for name in args.models:
         batch = batches[name]
         for jit in (False, True):
-            vae_tf.set_seed(0)
-            model = build(name, jit)
+            keras.utils.set_random_seed(0)  # not vae_tf.set_seed: under op determinism Keras declines XLA
             ds = data_for(name, x, y, batch)
+            model = build(name, jit, per_call_for(ds))
             first, epoch = time_fit(model, ds, args.epochs)
             xla_in_fit = bool(model.jit_compile)  # Keras falls back to False where it cannot compile
             try:
-                bare = time_bare_loop(build(name, False), ds, args.epochs, jit=jit)
+                bare = time_bare_loop(build(name, False, 1), ds, args.epochs, jit=jit)
             except Exception as exc:  # XLA cannot compile every graph (e.g. dynamic shapes)
                 print(f"  (bare loop with XLA={jit} failed: {exc.__class__.__name__})")
                 bare = float("nan")
@@ -261,7 +263,7 @@ def main():
             print(f"{name:6} {batch:5d} {xla:4} {model.steps_per_execution:10d} {first:11.1f} {epoch:8.2f} {images_per_s:8.0f} {gflops:8.1f} "
                   f"{gflops / peak:9.0%} {bare:11.2f} {overhead:>12} {epoch * 60000 / args.images:11.1f}", flush=True)
     print("\nXLA column: 'off*' = jit_compile=True was asked, Keras declined it for fit (the bare loop still used XLA).")
-    print("steps/call: training steps per call of Keras' compiled loop (the trainer's 'auto' setting).")
+    print("steps/call: training steps per call of Keras' compiled loop (what fit_or_load chooses: the largest divisor of the epoch up to 32).")
     print("img/s counts every image a step trains on (an M2 epoch: the unlabeled images plus as many labeled re-draws).")
     if ("m2", False) in epoch_seconds and ("vae-m2", False) in epoch_seconds:
         print(f"M2 epoch / VAE epoch at the same hidden sizes (no XLA): "

@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+import tensorflow as tf
 
 import vae_tf
 from vae_tf import disentangle as dis
@@ -74,23 +75,43 @@ def test_decomposed_terms_add_up_to_the_kl_and_match_a_direct_computation(small_
     np.testing.assert_allclose(parts["mi"], np.mean(log_q_own - log_qz), rtol=1e-3, atol=1e-3)
 
 
-def test_decomposed_vae_trains_and_logs_every_term(small_mnist):
+def test_tc_vae_penalises_the_total_correlation_and_the_beta_vae_the_whole_kl(small_mnist):
     vae_tf.set_seed(0)
     data = small_mnist.x_train[:500]
-    model = dis.DecomposedVAE(dataset_size=len(data), beta=6.0, latent_dim=4, hidden=(32,))
-    hist = model.fit(vae_tf.make_dataset(data, batch_size=100), epochs=2, verbose=0)
-    for key in ("elbo", "reconstruction", "kl", "mi", "tc", "dim_kl"):
-        assert len(hist.history[key]) == 2 and np.all(np.isfinite(hist.history[key]))
+    x = binarize_fixed(data[:100], 0)
+    tc_vae = vae_tf.TCVAE(dataset_size=len(data), beta=6.0, latent_dim=4, hidden=(32,))
+    hist = tc_vae.fit(vae_tf.make_dataset(data, batch_size=100), epochs=2, verbose=0)
     assert hist.history["elbo"][-1] > hist.history["elbo"][0]
-    beta_vae = dis.DecomposedVAE(dataset_size=len(data), beta=4.0, beta_vae=True, latent_dim=4, hidden=(32,))
-    terms = beta_vae.compute_terms(binarize_fixed(data[:100], 0))
-    np.testing.assert_allclose(terms["loss"], 4.0 * terms["kl"] - terms["reconstruction"], rtol=1e-5)
+    # loss = −reconstruction + MI + β TC + dim-KL: on the same ε, raising β by one adds exactly the TC
+    state = tc_vae.noise.state.numpy()
+
+    def terms_at(beta):
+        tc_vae.beta = beta
+        tc_vae.noise.state.assign(state)
+        return tc_vae.compute_terms(x, training=True)
+
+    t6, t7 = terms_at(6.0), terms_at(7.0)
+    assert float(t6["tc"]) > 1e-3
+    np.testing.assert_allclose(float(t7["loss"] - t6["loss"]), float(t6["tc"]), rtol=1e-3, atol=1e-4)
+
+    beta_vae = vae_tf.BetaVAE(beta=4.0, latent_dim=4, hidden=(32,))
+    q = beta_vae.encode(x)
+    terms = beta_vae.compute_terms(x)
+    kl = tf.reduce_mean(0.5 * tf.reduce_sum(q.distribution.scale**2 + q.distribution.loc**2 - 1
+                                            - 2 * tf.math.log(q.distribution.scale), -1))
+    np.testing.assert_allclose(terms["kl"], kl, rtol=1e-4)          # the KL term against its closed form
+    assert beta_vae.get_config()["beta"] == 4.0 and "gradient_estimator" not in beta_vae.get_config()
     with pytest.raises(ValueError, match="dataset_size"):
-        dis.DecomposedVAE(dataset_size=0)
+        vae_tf.TCVAE(dataset_size=0)
+    with pytest.raises((TypeError, ValueError), match="alpha"):
+        vae_tf.TCVAE(dataset_size=10, alpha=2.0)                  # no argument it would ignore
 
 
 def test_traversal_codes_vary_one_dimension_at_a_time():
-    codes = dis.traversal_codes(np.array([1.0, 2.0, 3.0]), np.array([-1.0, 0.0, 1.0]))
-    assert codes.shape == (3, 3, 3)
-    np.testing.assert_array_equal(codes[1, :, 1], [-1.0, 0.0, 1.0])
-    np.testing.assert_array_equal(codes[1, :, 0], [1.0, 1.0, 1.0])
+    codes = vae_tf.plotting.traversal_codes(np.array([1.0, 2.0, 3.0]), [1, 2], np.array([-1.0, 0.0, 1.0]))
+    assert codes.shape == (6, 3)
+    np.testing.assert_array_equal(codes[:3, 1], [-1.0, 0.0, 1.0])
+    np.testing.assert_array_equal(codes[:3, 0], [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(codes[3:, 2], [-1.0, 0.0, 1.0])
+    with pytest.raises(ValueError, match="dims"):
+        vae_tf.plotting.traversal_codes(np.zeros(3), [3], [0.0])

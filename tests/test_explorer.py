@@ -22,7 +22,7 @@ def vae():
 @pytest.fixture(scope="module")
 def m2():
     vae_tf.set_seed(0)
-    model = SemiSupervisedVAE(latent_dim=3, hidden=(16,))
+    model = SemiSupervisedVAE(latent_dim=3, hidden=(16, 8))
     model.classify(np.zeros((1, 28, 28), np.float32))
     return model
 
@@ -42,7 +42,7 @@ def test_slider_moves_decode_the_model(vae):
 
 def test_static_figure_is_the_same_sweep(vae):
     ex = LatentExplorer(vae, dims=[0, 2], span=3.0, steps=5, center=np.full(4, 0.5))
-    codes = ex.traversal_codes()
+    codes = vae_tf.plotting.traversal_codes(ex.center, ex.dims, np.linspace(-3, 3, 5))
     assert codes.shape == (10, 4)
     np.testing.assert_allclose(codes[:5, 0], np.linspace(-3, 3, 5))
     np.testing.assert_allclose(codes[:5, 1:], 0.5)  # the other dimensions stay at the center
@@ -61,7 +61,7 @@ def test_widget_panel_follows_sliders_and_digit(m2):
     np.testing.assert_allclose(ex.z, [0.0, -2.0, 0.0])
     ex._digit.value = 3
     assert ex.digit == 3
-    expected = m2.generate(np.array([3]), np.array([[0.0, -2.0, 0.0]], np.float32)).mean().numpy()[0]
+    expected = m2.decode(np.array([[0.0, -2.0, 0.0]], np.float32), np.array([3])).mean().numpy()[0]
     shown = _decoded_png(ex._picture.value)
     assert shown.shape[:2] == (28 * 6, 28 * 6)
     assert shown.std() > 0 and ex._picture.value == _png(expected)

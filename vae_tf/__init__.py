@@ -1,16 +1,28 @@
-"""vae-tf: from autoencoders to semi-supervised and disentangled VAEs, in TensorFlow Probability."""
+"""vae-tf: from autoencoders to semi-supervised and disentangled VAEs, in TensorFlow Probability.
+
+Everything a notebook uses is importable from here: the models (:class:`Autoencoder`, :class:`VAE`,
+:class:`BetaVAE`, :class:`TCVAE`, :class:`SemiSupervisedVAE` and its baseline :class:`Classifier`),
+the data (:func:`load_mnist`, :func:`binarize_fixed`, :func:`mask_labels`), training once and
+reloading (:func:`fit_or_load`, :func:`remember`), the run settings (:func:`pick`, :func:`set_seed`,
+:func:`header`), and the modules ``plotting``, ``estimators``, ``disentangle``.
+"""
 from vae_tf._quiet import import_tensorflow_quietly as _import_tf
 
 _import_tf()  # before anything else imports TensorFlow: keeps its native start-up log quiet
 
 from vae_tf.config import device_summary, header, is_fast, pick, set_seed  # noqa: E402
-from vae_tf.data import DataError, load_mnist, make_dataset  # noqa: E402
+from vae_tf.data import DataError, binarize_fixed, load_mnist, make_dataset, mask_labels  # noqa: E402
 from vae_tf.autoencoder import Autoencoder  # noqa: E402
 from vae_tf.vae import VAE  # noqa: E402
-from vae_tf.optimizer import FusedAdam  # noqa: E402
-from vae_tf import estimators  # noqa: E402
+from vae_tf.disentangle import BetaVAE, TCVAE  # noqa: E402
+from vae_tf.semisupervised import Classifier, SemiSupervisedVAE  # noqa: E402
+from vae_tf.probes import linear_probe_accuracy  # noqa: E402
+from vae_tf.explorer import latent_explorer  # noqa: E402
+from vae_tf import disentangle, estimators, plotting  # noqa: E402
 from vae_tf.cache import fit_or_load, remember  # noqa: E402
 
-__all__ = ["Autoencoder", "VAE", "FusedAdam", "estimators", "fit_or_load", "remember", "DataError", "device_summary", "header", "is_fast", "load_mnist",
-           "make_dataset", "pick", "set_seed"]
+__all__ = ["Autoencoder", "BetaVAE", "Classifier", "DataError", "SemiSupervisedVAE", "TCVAE", "VAE", "binarize_fixed",
+           "device_summary", "disentangle", "estimators", "fit_or_load", "header", "is_fast", "latent_explorer",
+           "linear_probe_accuracy", "load_mnist", "make_dataset", "mask_labels", "pick", "plotting", "remember",
+           "set_seed"]
 __version__ = "0.1.0"

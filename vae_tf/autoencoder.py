@@ -3,38 +3,21 @@
 Encoder: h = σ(W x + b), z = W' h + b'. Decoder: the mirror MLP back to one logit per
 pixel, x̂ = sigmoid(logits). Loss: binary cross-entropy summed over pixels,
 averaged over the batch,
-    BCE(x, x̂) = −Σ_i [x_i log x̂_i + (1 − x_i) log(1 − x̂_i)].
+    BCE(x, x̂) = −Σ_i [x_i log x̂_i + (1 − x_i) log(1 − x̂_i)] = −log Π_i Bernoulli(x_i; x̂_i),
+the negative log-likelihood of the image under independent Bernoulli pixels with means x̂.
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 import tensorflow as tf
 
 from vae_tf import networks
+from vae_tf.distributions import bernoulli_images
 from vae_tf.trainer import TrainableModel
 
 
-def binary_cross_entropy(x, logits) -> tf.Tensor:
-    """Per-image BCE summed over all pixel axes, from logits (numerically stable)."""
-    per_pixel = tf.nn.sigmoid_cross_entropy_with_logits(labels=x, logits=logits)
-    return tf.reduce_sum(tf.reshape(per_pixel, [tf.shape(x)[0], -1]), axis=-1)
-
-
-class DecoderMixin:
-    """Builds the decoder MLP once the image shape is known and maps z to pixel logits."""
-
-    def _build_decoder(self, hidden, activation):
-        self.decoder = networks.mlp(tuple(hidden)[::-1], int(np.prod(self.event_shape)), activation, name="decoder")
-
-    def decoder_logits(self, z) -> tf.Tensor:
-        """Logits η_θ(z) with shape z.shape[:-1] + image shape (leading sample axes allowed)."""
-        flat = self.decoder(tf.reshape(z, [-1, tf.shape(z)[-1]]))
-        return tf.reshape(flat, tf.concat([tf.shape(z)[:-1], self.event_shape], axis=0))
-
-
-class Autoencoder(DecoderMixin, TrainableModel):
+class Autoencoder(networks.DecoderMixin, TrainableModel):
     """Deterministic autoencoder x → z → x̂ trained with ``compile``/``fit``."""
 
     term_names = ("loss",)
@@ -43,6 +26,10 @@ class Autoencoder(DecoderMixin, TrainableModel):
         super().__init__(**kwargs)
         self.latent_dim, self.hidden, self.activation = int(latent_dim), tuple(hidden), activation
         self.encoder = networks.mlp(self.hidden, self.latent_dim, activation, name="encoder")
+
+    def get_config(self):
+        return {**super().get_config(), "latent_dim": self.latent_dim, "hidden": self.hidden,
+                "activation": self.activation}
 
     def build(self, input_shape):
         self._set_event_shape(input_shape)
@@ -61,6 +48,10 @@ class Autoencoder(DecoderMixin, TrainableModel):
     def call(self, x, training=False):
         return self.decoder_logits(self.encoder(x, training=training))
 
-    def compute_terms(self, x, y=None, training=False):
+    def binary_cross_entropy(self, x, training: bool = False) -> tf.Tensor:
+        """BCE(x, x̂) per image in nats, shape [batch]: −log p(x | x̂) under Bernoulli pixels (from logits, stable)."""
         x = self.check_images(x)
-        return {"loss": tf.reduce_mean(binary_cross_entropy(x, self(x, training=training)))}
+        return -bernoulli_images(self(x, training=training), len(self.event_shape)).log_prob(x)
+
+    def compute_terms(self, x, y=None, training=False):
+        return {"loss": tf.reduce_mean(self.binary_cross_entropy(x, training))}

@@ -8,7 +8,6 @@ change (see :func:`pick`).
 from __future__ import annotations
 
 import os
-import random
 
 FAST_ENV = "VAE_TF_FAST"
 _TRUE = {"1", "true", "yes", "on"}
@@ -39,26 +38,19 @@ def mode_name() -> str:
     return "fast" if is_fast() else "full"
 
 
-def set_seed(seed: int, deterministic: bool = True) -> int:
-    """Seed Python, NumPy and TensorFlow and (``deterministic``) make TensorFlow's ops deterministic.
+def set_seed(seed: int) -> int:
+    """Seed Python, NumPy, TensorFlow and Keras, and make TensorFlow's ops deterministic.
 
-    With the same seed a training run on the CPU gives an identical loss history. Keras declines
-    XLA (``compile(jit_compile=True)``) while op determinism is on; ``deterministic=False`` turns it
-    off so XLA can run, at the cost of bit-identical reruns. Returns the seed so a notebook can print it.
+    With the same seed a training run on the CPU gives an identical loss history. Returns the
+    seed so a notebook can print it.
     """
-    import numpy as np
+    import keras
     import tensorflow as tf
-    from tensorflow.python.framework import config as tf_config  # the public API can only enable it
 
-    if not isinstance(seed, int) or seed < 0:
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    random.seed(seed)
-    np.random.seed(seed)
-    tf.random.set_seed(seed)
-    if deterministic:
-        tf.config.experimental.enable_op_determinism()
-    else:
-        tf_config.disable_op_determinism()
+    keras.utils.set_random_seed(seed)  # Python's random, NumPy and TensorFlow
+    tf.config.experimental.enable_op_determinism()
     return seed
 
 

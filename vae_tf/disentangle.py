@@ -20,7 +20,6 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
-from vae_tf.estimators import reparameterized_sample
 from vae_tf.vae import VAE
 
 tfd = tfp.distributions
@@ -52,38 +51,53 @@ def decomposed_kl(q, z, prior, dataset_size: int) -> dict[str, tf.Tensor]:
     return terms
 
 
-class DecomposedVAE(VAE):
-    """A VAE trained on reconstruction − (α I_q + β TC + γ Σ_j KL_j), each part estimated on the minibatch.
+class BetaVAE(VAE):
+    """β-VAE (Higgins et al. 2017): maximises reconstruction − β KL(q(z | x) ‖ p(z)).
 
-    ``beta_vae=True`` instead weighs the whole (analytic) KL by β: the β-VAE objective
-    reconstruction − β KL. α = β = γ = 1 (or β = 1 for the β-VAE) is the plain ELBO.
-    ``fit`` logs ``elbo`` (the true ELBO, unweighted), ``reconstruction``, ``kl``, ``mi``,
-    ``tc`` and ``dim_kl`` every epoch. ``dataset_size`` is N, the number of training images.
+    β > 1 presses every part of the KL term alike; β = 1 is the plain VAE. ``fit`` logs ``elbo``
+    (the true, unweighted ELBO), ``reconstruction`` and ``kl``.
+    """
+
+    def __init__(self, beta: float = 4.0, latent_dim: int = 10, hidden=(512,), activation: str = "relu", **kwargs):
+        super().__init__(latent_dim=latent_dim, hidden=hidden, activation=activation, **kwargs)
+        self.beta = float(beta)
+        if self.beta < 0:
+            raise ValueError(f"beta={beta} must be non-negative")
+
+    def get_config(self):
+        config = {k: v for k, v in super().get_config().items()
+                  if k not in ("num_samples", "analytic_kl", "gradient_estimator", "baseline")}
+        return {**config, "beta": self.beta}
+
+    def penalty_terms(self, q, z, kl):
+        return {"penalty": self.beta * tf.reduce_mean(kl)}
+
+
+class TCVAE(BetaVAE):
+    """TC-VAE (β-TCVAE, Chen et al. 2018): the KL term split as I_q(x; z) + TC + Σ_j KL_j, with
+    only the total correlation weighted by β: maximises reconstruction − (I_q + β TC + Σ_j KL_j).
+
+    The three parts are the minibatch-weighted estimates of :func:`decomposed_kl`, which need N,
+    the number of training images (``dataset_size``). ``fit`` logs them as ``mi``, ``tc`` and
+    ``dim_kl`` besides ``elbo``, ``reconstruction`` and ``kl``.
     """
 
     term_names = ("loss", "elbo", "reconstruction", "kl", "mi", "tc", "dim_kl")
 
-    def __init__(self, dataset_size: int, alpha: float = 1.0, beta: float = 1.0, gamma: float = 1.0,
-                 beta_vae: bool = False, **kwargs):
-        super().__init__(**kwargs)
-        if dataset_size <= 0:
-            raise ValueError(f"dataset_size={dataset_size} must be the (positive) number of training images")
-        self.dataset_size, self.alpha, self.beta, self.gamma = int(dataset_size), float(alpha), float(beta), float(gamma)
-        self.beta_vae = bool(beta_vae)
+    def __init__(self, dataset_size: int, beta: float = 4.0, latent_dim: int = 10, hidden=(512,),
+                 activation: str = "relu", **kwargs):
+        super().__init__(beta=beta, latent_dim=latent_dim, hidden=hidden, activation=activation, **kwargs)
+        if int(dataset_size) <= 1:
+            raise ValueError(f"dataset_size={dataset_size} must be N, the number of training images (at least 2)")
+        self.dataset_size = int(dataset_size)
 
-    def compute_terms(self, x, y=None, training=False):
-        x = self.check_images(x)
-        q = self.encode(x)
-        z = reparameterized_sample(q, 1, self.noise)[0]
-        reconstruction = tf.reduce_mean(self.decode(z).log_prob(x))
-        parts = decomposed_kl(q, z, self.prior, self.dataset_size)
-        kl = tf.reduce_mean(tfd.kl_divergence(q, self.prior))
-        if self.beta_vae:
-            penalty = self.beta * kl
-        else:
-            penalty = self.alpha * parts["mi"] + self.beta * parts["tc"] + self.gamma * parts["dim_kl"]
-        return {"loss": penalty - reconstruction, "elbo": reconstruction - kl, "reconstruction": reconstruction,
-                "kl": kl, "mi": parts["mi"], "tc": parts["tc"], "dim_kl": parts["dim_kl"]}
+    def get_config(self):
+        return {**super().get_config(), "dataset_size": self.dataset_size}
+
+    def penalty_terms(self, q, z, kl):
+        parts = decomposed_kl(q, z[0], self.prior, self.dataset_size)
+        return {"penalty": parts["mi"] + self.beta * parts["tc"] + parts["dim_kl"],
+                "mi": parts["mi"], "tc": parts["tc"], "dim_kl": parts["dim_kl"]}
 
 
 # --------------------------------------------------------------------------- image features
@@ -182,15 +196,5 @@ def mig(codes, factors: dict[str, np.ndarray], bins: int = 20) -> dict[str, obje
     return {"score": float(np.mean(list(gaps.values()))), "per_factor": gaps, "best_dim": best, "mi": mi}
 
 
-def traversal_codes(center, dim_values: np.ndarray) -> np.ndarray:
-    """Codes that vary one dimension at a time around ``center``: shape [D, len(values), D]."""
-    center = np.asarray(center, np.float32)
-    d = len(center)
-    out = np.repeat(np.repeat(center[None, None], d, 0), len(dim_values), 1)
-    for j in range(d):
-        out[j, :, j] = dim_values
-    return out
-
-
-__all__ = ["DecomposedVAE", "decomposed_kl", "image_factors", "mig", "mutual_information_matrix",
-           "slant", "thickness", "traversal_codes", "width"]
+__all__ = ["BetaVAE", "TCVAE", "decomposed_kl", "image_factors", "mig", "mutual_information_matrix",
+           "slant", "thickness", "width"]

@@ -40,7 +40,7 @@ def reparameterized_sample(q, num_samples, seed=None) -> tf.Tensor:
     return loc + scale * eps
 
 
-def _check(estimator, baseline, num_samples):
+def check_options(estimator, baseline, num_samples):
     if estimator not in ESTIMATORS:
         raise ValueError(f"estimator={estimator!r}: expected one of {ESTIMATORS}")
     if baseline not in (None, "loo"):
@@ -63,7 +63,7 @@ def surrogate(q, f: Callable[[tf.Tensor], tf.Tensor], num_samples: int, estimato
     sampled without gradient and f's own parameters (θ) still get their ordinary gradient;
     φ gets Σ_s (f(z_s) − b_s) ∇_φ log q_φ(z_s) / S. The surrogate has shape [*batch].
     """
-    _check(estimator, baseline, num_samples)
+    check_options(estimator, baseline, num_samples)
     if estimator == "reparameterized":
         f_values = f(reparameterized_sample(q, num_samples, seed))
         return tf.reduce_mean(f_values, axis=0), f_values

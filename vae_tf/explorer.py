@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-from vae_tf.plotting import image_grid
+from vae_tf.plotting import image_grid, traversal_codes
 
 _WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
@@ -41,9 +41,9 @@ class LatentExplorer:
     def __init__(self, model, dims: Sequence[int] | None = None, center=None, span: float = 3.0,
                  steps: int = 9, digit: int | None = None):
         self.model = model
-        self.labelled = hasattr(model, "generate")
+        self.labelled = model.num_classes is not None   # p(x | y, z): a digit selector as well
         self.latent_dim = int(model.latent_dim)
-        if getattr(model, "event_shape", None) is None:
+        if model.event_shape is None:
             raise ValueError("LatentExplorer: the model is not built yet; train it (or call it on images) first")
         self.dims = list(range(min(self.latent_dim, 6))) if dims is None else [int(d) for d in dims]
         bad = [d for d in self.dims if not 0 <= d < self.latent_dim]
@@ -57,7 +57,7 @@ class LatentExplorer:
         self.span, self.steps = float(span), int(steps)
         if digit is not None and not self.labelled:
             raise ValueError("digit: only the semi-supervised model has a label to select")
-        num_classes = int(getattr(model, "num_classes", 10))
+        num_classes = model.num_classes or 0
         if digit is not None and not 0 <= int(digit) < num_classes:
             raise ValueError(f"digit={digit}: expected 0..{num_classes - 1}")
         self.z = self.center.copy()
@@ -70,7 +70,7 @@ class LatentExplorer:
         z = np.asarray(z, np.float32).reshape(-1, self.latent_dim)
         if self.labelled:
             digits = np.broadcast_to(np.asarray(self.digit if digits is None else digits), (len(z),))
-            return self.model.generate(digits, z).mean().numpy()
+            return self.model.decode(z, digits).mean().numpy()
         return self.model.decode(z).mean().numpy()
 
     def image(self) -> np.ndarray:
@@ -88,26 +88,17 @@ class LatentExplorer:
         return self.image()
 
     # -- the static figure ---------------------------------------------------------
-    def traversal_codes(self) -> np.ndarray:
-        """[len(dims) · steps, D]: for each slider dimension, z = center with that coordinate swept."""
-        values = np.linspace(-self.span, self.span, self.steps, dtype=np.float32)
-        codes = np.repeat(self.center[None], len(self.dims) * self.steps, axis=0)
-        for row, d in enumerate(self.dims):
-            codes[row * self.steps:(row + 1) * self.steps, d] = values
-        return codes
-
     def figure(self, title: str | None = None):
         """The static version: one row per slider (VAE), or one row per digit for the first slider (M2)."""
         values = np.linspace(-self.span, self.span, self.steps)
         if self.labelled:
-            codes = np.repeat(self.center[None], self.steps, axis=0)
-            codes[:, self.dims[0]] = values
-            num_classes = int(getattr(self.model, "num_classes", 10))
+            codes = traversal_codes(self.center, self.dims[:1], values)
+            num_classes = self.model.num_classes
             images = np.concatenate([self.decode(codes, np.full(self.steps, y)) for y in range(num_classes)])
             labels = [f"y = {y}" for y in range(num_classes)]
             title = title or f"every digit y, style z_{self.dims[0]} from {-self.span:g} to {self.span:g}"
         else:
-            images = self.decode(self.traversal_codes())
+            images = self.decode(traversal_codes(self.center, self.dims, values))
             labels = [f"z_{d}" for d in self.dims]
             title = title or f"each slider's z_d from {-self.span:g} to {self.span:g}, the others fixed"
         return image_grid(images, ncols=self.steps, row_labels=labels, title=title)
@@ -121,8 +112,7 @@ class LatentExplorer:
         self._picture = w.Image(value=_png(self.image()), format="png", width=168, height=168)
         controls = list(self._sliders)
         if self.labelled:
-            num_classes = int(getattr(self.model, "num_classes", 10))
-            self._digit = w.ToggleButtons(options=list(range(num_classes)), value=self.digit, description="digit y",
+            self._digit = w.ToggleButtons(options=list(range(self.model.num_classes)), value=self.digit, description="digit y",
                                           style={"button_width": "28px"})
             self._digit.observe(lambda change: self.set(digit=change["new"]), names="value")
             controls.insert(0, self._digit)

@@ -154,3 +154,21 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence], floatfmt: s
     lines = ["| " + " | ".join(map(str, headers)) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(fmt(v) for v in row) + " |" for row in rows]
     return Markdown("\n".join(lines))
+
+
+def traversal_codes(center, dims: Sequence[int], values) -> np.ndarray:
+    """Codes that sweep one dimension at a time around ``center``: shape [len(dims) · len(values), D].
+
+    Row block r holds ``center`` with coordinate ``dims[r]`` replaced by each of ``values`` in turn
+    (a latent traversal: one figure row per dimension).
+    """
+    center, values = np.asarray(center, np.float32), np.asarray(values, np.float32)
+    if center.ndim != 1:
+        raise ValueError(f"center: expected one code of shape (D,), got {center.shape}")
+    codes = np.repeat(center[None], len(dims) * len(values), axis=0)
+    for row, d in enumerate(dims):
+        if not 0 <= int(d) < len(center):
+            raise ValueError(f"dims: {d} is not a latent dimension in 0..{len(center) - 1}")
+        codes[row * len(values):(row + 1) * len(values), int(d)] = values
+    return codes
+

@@ -9,12 +9,8 @@ callbacks and validation data; every term is logged each epoch (``val_`` prefixe
 validation data). ``fit`` or ``evaluate`` on an uncompiled model compiles it first with
 :func:`default_optimizer`.
 
-Speed: ``compile`` defaults to ``steps_per_execution="auto"``, so Keras runs several training
-steps per call of its compiled loop with no Python between them (same steps, same results).
-The default optimizer is :class:`~vae_tf.optimizer.FusedAdam`: Keras' Adam with its update run as
-one TensorFlow kernel per variable.
-XLA is Keras' own ``compile(jit_compile=True)``, off by default: measured by
-``benchmarks/throughput.py`` it gains little for these models and slows the semi-supervised one.
+The default optimizer (a model ``fit`` before ``compile``) is Adam at 10⁻³, as
+:class:`~vae_tf.optimizer.FusedAdam`: Keras' Adam with its update run as one kernel per variable.
 """
 from __future__ import annotations
 
@@ -29,33 +25,12 @@ from vae_tf.data import check_intensities, make_dataset, positive_int, steps_per
 from vae_tf.optimizer import FusedAdam
 
 DEFAULT_LEARNING_RATE = 1e-3
-#: the most training steps one call of Keras' compiled train function runs (``steps_per_execution``)
-MAX_STEPS_PER_EXECUTION = 32
-
-
-def steps_per_execution(steps: int, limit: int = MAX_STEPS_PER_EXECUTION) -> int:
-    """The largest divisor of ``steps`` (an epoch's steps) that is at most ``limit``.
-
-    Keras runs that many steps per call of its compiled loop, with no Python between them. A
-    divisor, because Keras runs whole calls: with 16 steps per epoch and 5 per call it would train
-    20 steps an epoch on a repeating pipeline.
-    """
-    steps, limit = int(steps), int(limit)
-    if steps <= 0 or limit <= 0:
-        raise ValueError(f"steps={steps} and limit={limit} must be positive")
-    return max(d for d in range(1, min(steps, limit) + 1) if steps % d == 0)
 
 
 def default_optimizer() -> keras.optimizers.Optimizer:
     """Adam with learning rate 1e-3 (:class:`~vae_tf.optimizer.FusedAdam`, Keras' Adam as one kernel per
     variable): what ``fit`` uses when the model was not compiled."""
     return FusedAdam(learning_rate=DEFAULT_LEARNING_RATE)
-
-
-def _op_determinism() -> bool:
-    from tensorflow.python.framework import config as tf_config  # no public getter
-
-    return tf_config.is_op_determinism_enabled()
 
 
 class TrainableModel(keras.Model):
@@ -128,23 +103,9 @@ class TrainableModel(keras.Model):
         x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
         return self._log(self.compute_terms(x, y, training=False))
 
-    def compile(self, *args, steps_per_execution="auto", **kwargs):
-        """Keras ``compile``; ``steps_per_execution="auto"`` (the default here) lets :meth:`fit` and
-        :meth:`evaluate` run :func:`steps_per_execution` steps per call of the compiled loop. The
-        steps and their results are the same as one step per call; only the Python between them goes."""
-        self._auto_steps = steps_per_execution == "auto"
-        if kwargs.get("jit_compile") is True and _op_determinism():
-            warnings.warn("jit_compile=True: Keras trains without XLA while TensorFlow's op determinism is on "
-                          "(vae_tf.set_seed turns it on); vae_tf.set_seed(seed, deterministic=False) before compile "
-                          "lets XLA run, at the cost of bit-identical reruns", RuntimeWarning, stacklevel=2)
-        super().compile(*args, steps_per_execution=1 if self._auto_steps else steps_per_execution, **kwargs)
-
-    def _set_steps_per_execution(self, steps):
-        if steps and getattr(self, "_auto_steps", False):
-            chosen = steps_per_execution(steps)
-            if chosen != self.steps_per_execution:
-                self.steps_per_execution = chosen
-                self.train_function = self.test_function = None  # Keras traces its loop for one count
+    def _require_built(self, what: str) -> None:
+        if self.event_shape is None:
+            raise ValueError(f"{what}: {type(self).__name__} is not built yet; call it on images (or fit it) first")
 
     def prepare(self, x):
         """Compile with the default optimizer if needed, and build from the first batch of ``x``."""
@@ -154,6 +115,9 @@ class TrainableModel(keras.Model):
             first = next(iter(x)) if isinstance(x, tf.data.Dataset) else x
             first, _, _ = keras.utils.unpack_x_y_sample_weight(first)
             self.check_images(first[:1])
+
+    #: ``fit`` keywords that configure :meth:`training_data` rather than Keras
+    pipeline_options: tuple[str, ...] = ()
 
     def training_data(self, x, y=None, batch_size: int | None = None, seed: int = 0, start_epoch: int = 0,
                       binarize: str | None = None, shuffle: bool = True) -> tf.data.Dataset:
@@ -169,28 +133,21 @@ class TrainableModel(keras.Model):
             if args:
                 raise TypeError("fit(x, y, ...): pass batch_size, epochs and the rest as keywords")
             x = self.check_images(x, "x").numpy()
+            options = {k: kwargs.pop(k) for k in self.pipeline_options if k in kwargs}
             x = self.training_data(x, y, kwargs.pop("batch_size", None), seed, kwargs.get("initial_epoch", 0),
-                                   binarize, kwargs.pop("shuffle", True))
+                                   binarize, kwargs.pop("shuffle", True), **options)
             y = None
         self.prepare(x)
         if isinstance(x, tf.data.Dataset):
             kwargs.setdefault("shuffle", False)  # the pipeline already shuffles every epoch
             if steps_per_epoch(x) is not None:
                 kwargs.setdefault("steps_per_epoch", steps_per_epoch(x))
-        self._set_steps_per_execution(kwargs.get("steps_per_epoch"))
         callbacks = list(kwargs.pop("callbacks", None) or [])
         if not any(isinstance(cb, NaNGuard) for cb in callbacks):
             callbacks.append(NaNGuard())
         if y is not None:
             args = (y, *args)
         return super().fit(x, *args, callbacks=callbacks, **kwargs)
-
-    def evaluate(self, x=None, *args, **kwargs):
-        self.prepare(x)
-        if isinstance(x, tf.data.Dataset) and steps_per_epoch(x) is not None:
-            kwargs.setdefault("steps", steps_per_epoch(x))
-        self._set_steps_per_execution(kwargs.get("steps"))
-        return super().evaluate(x, *args, **kwargs)
 
 
 class EpochTimer(keras.callbacks.Callback):

@@ -18,42 +18,47 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from vae_tf import estimators, networks
-from vae_tf.autoencoder import DecoderMixin
 from vae_tf.data import positive_int
+from vae_tf.distributions import bernoulli_images, diagonal_normal, standard_normal
 from vae_tf.estimators import reparameterized_sample
 from vae_tf.trainer import TrainableModel
 
 tfd = tfp.distributions
 
-_SCALE_FLOOR = 1e-4  # keeps σ_φ(x) away from 0 so log q stays finite
 
-
-class VAE(DecoderMixin, TrainableModel):
+class VAE(networks.DecoderMixin, TrainableModel):
     """VAE with a diagonal-Normal encoder and a Bernoulli decoder, trained with ``fit``.
 
     ``fit`` minimises the batch mean of −ELBO and logs ``elbo``, ``reconstruction``
     (E_q log p(x | z), summed over pixels) and ``kl`` (KL(q ‖ p(z))) each epoch.
     ``gradient_estimator="score_function"`` trains φ with the score-function estimator
     instead of the reparameterized one (θ keeps its ordinary gradient); ``baseline="loo"``
-    adds the leave-one-out control variate (needs ``num_samples >= 2``).
+    adds the leave-one-out control variate (needs ``num_samples >= 2``). Subclasses change the
+    penalty on the code (:meth:`penalty_terms`): the β-VAE and TC-VAE of :mod:`vae_tf.disentangle`.
     """
 
     term_names = ("loss", "elbo", "reconstruction", "kl")
+    #: digit labels the generative model is conditioned on (None: p(x | z) alone)
+    num_classes: int | None = None
 
     def __init__(self, latent_dim: int = 20, hidden: Sequence[int] = (512,), activation: str = "relu",
                  num_samples: int = 1, analytic_kl: bool = True, gradient_estimator: str = "reparameterized",
                  baseline: str | None = None, **kwargs):
         super().__init__(**kwargs)
-        estimators._check(gradient_estimator, baseline, num_samples)
+        estimators.check_options(gradient_estimator, baseline, num_samples)
         if gradient_estimator == "score_function" and not analytic_kl:
             raise ValueError("gradient_estimator='score_function' needs analytic_kl=True (the KL gradient is exact)")
         self.gradient_estimator, self.baseline = gradient_estimator, baseline
-        if int(latent_dim) <= 0 or int(num_samples) <= 0:
-            raise ValueError(f"latent_dim={latent_dim} and num_samples={num_samples} must be positive")
-        self.latent_dim, self.hidden, self.activation = int(latent_dim), tuple(hidden), activation
+        self.latent_dim = positive_int(latent_dim, "latent_dim")
+        self.hidden, self.activation = tuple(hidden), activation
         self.num_samples, self.analytic_kl = int(num_samples), bool(analytic_kl)
         # the encoder outputs μ and an unconstrained scale for each latent dimension
         self.encoder = networks.mlp(self.hidden, 2 * self.latent_dim, activation, name="encoder")
+
+    def get_config(self):
+        return {**super().get_config(), "latent_dim": self.latent_dim, "hidden": self.hidden,
+                "activation": self.activation, "num_samples": self.num_samples, "analytic_kl": self.analytic_kl,
+                "gradient_estimator": self.gradient_estimator, "baseline": self.baseline}
 
     def build(self, input_shape):
         self._set_event_shape(input_shape)
@@ -68,22 +73,24 @@ class VAE(DecoderMixin, TrainableModel):
     @property
     def prior(self) -> tfd.Distribution:
         """p(z) = Normal(0, I), event shape [latent_dim]."""
-        zeros = tf.zeros(self.latent_dim)
-        return tfd.Independent(tfd.Normal(zeros, tf.ones_like(zeros)), reinterpreted_batch_ndims=1, name="prior")
+        return standard_normal(self.latent_dim)
 
     def encode(self, x) -> tfd.Distribution:
         """q_φ(z | x) = Normal(μ_φ(x), diag σ_φ(x)²), event shape [latent_dim]."""
-        out = self.encoder(self.check_images(x))
-        loc, raw_scale = tf.split(out, 2, axis=-1)
-        scale = tf.nn.softplus(raw_scale) + _SCALE_FLOOR
-        return tfd.Independent(tfd.Normal(loc, scale), reinterpreted_batch_ndims=1, name="q_z_given_x")
+        return diagonal_normal(self.encoder(self.check_images(x)), name="q_z_given_x")
 
     def decode(self, z) -> tfd.Distribution:
         """p_θ(x | z) = Π_i Bernoulli(x_i; sigmoid(η_θ(z)_i)), event shape = image shape."""
-        return tfd.Independent(tfd.Bernoulli(logits=self.decoder_logits(z), dtype=tf.float32),
-                               reinterpreted_batch_ndims=len(self.event_shape), name="p_x_given_z")
+        self._require_built("decode")
+        return bernoulli_images(self.decoder_logits(z), len(self.event_shape), name="p_x_given_z")
 
     # -- the ELBO ------------------------------------------------------------------
+    def _kl(self, q, z, analytic_kl: bool) -> tf.Tensor:
+        """KL(q ‖ p) per image: in closed form, or (1/S) Σ_s [log q(z_s | x) − log p(z_s)]."""
+        if analytic_kl:
+            return tfd.kl_divergence(q, self.prior)
+        return tf.reduce_mean(q.log_prob(z) - self.prior.log_prob(z), axis=0)
+
     def elbo_terms(self, x, num_samples: int = 1, analytic_kl: bool = True) -> dict[str, tf.Tensor]:
         """Per-image ``elbo``, ``reconstruction`` and ``kl`` (each shape [batch]), in nats.
 
@@ -94,36 +101,43 @@ class VAE(DecoderMixin, TrainableModel):
         q = self.encode(x)
         z = reparameterized_sample(q, num_samples, self.noise)  # [S, B, D]
         reconstruction = tf.reduce_mean(self.decode(z).log_prob(x), axis=0)
-        if analytic_kl:
-            kl = tfd.kl_divergence(q, self.prior)
-        else:
-            kl = tf.reduce_mean(q.log_prob(z) - self.prior.log_prob(z), axis=0)
+        kl = self._kl(q, z, analytic_kl)
         return {"elbo": reconstruction - kl, "reconstruction": reconstruction, "kl": kl}
 
     def elbo(self, x, num_samples: int = 1, analytic_kl: bool = True) -> tf.Tensor:
         """Per-image ELBO L(θ, φ; x) in nats, shape [batch]."""
         return self.elbo_terms(x, num_samples, analytic_kl)["elbo"]
 
+    def penalty_terms(self, q, z, kl) -> dict[str, tf.Tensor]:
+        """The penalty the loss puts on the code, ``{"penalty": ...}`` (a batch mean), plus any parts to log.
+
+        The VAE's is the KL term itself, so the loss is −ELBO; ``z`` holds the samples [S, B, D].
+        """
+        return {"penalty": tf.reduce_mean(kl)}
+
     def compute_terms(self, x, y=None, training=False):
+        x = self.check_images(x)
+        q = self.encode(x)
+        z = reparameterized_sample(q, self.num_samples, self.noise)  # [S, B, D]
         if training and self.gradient_estimator == "score_function":
-            x = self.check_images(x)
-            q = self.encode(x)
             reconstruction, _ = estimators.surrogate(q, lambda z: self.decode(z).log_prob(x), self.num_samples,
                                                      "score_function", self.baseline, seed=self.noise)
-            per_image = {"reconstruction": reconstruction, "kl": tfd.kl_divergence(q, self.prior)}
-            per_image["elbo"] = per_image["reconstruction"] - per_image["kl"]
         else:
-            per_image = self.elbo_terms(x, self.num_samples, self.analytic_kl)
-        terms = {k: tf.reduce_mean(v) for k, v in per_image.items()}
-        terms["loss"] = -terms["elbo"]
+            reconstruction = tf.reduce_mean(self.decode(z).log_prob(x), axis=0)
+        kl = self._kl(q, z, self.analytic_kl)
+        terms = {"elbo": tf.reduce_mean(reconstruction - kl), "reconstruction": tf.reduce_mean(reconstruction),
+                 "kl": tf.reduce_mean(kl), **self.penalty_terms(q, z, kl)}
+        terms["loss"] = terms["penalty"] - terms["reconstruction"]
         return terms
 
     # -- sampling and the marginal likelihood -------------------------------------
-    def sample(self, n: int, mean: bool = True, seed: int | None = None) -> np.ndarray:
-        """Draw n images: z ~ p(z), then the Bernoulli means η_θ(z) (or binary x ~ p(x | z) if mean=False)."""
-        z = self.prior.sample(int(n), seed=seed)
-        p = self.decode(z)
-        return (p.mean() if mean else p.sample(seed=seed)).numpy()
+    def sample(self, n: int, seed: int | None = None) -> np.ndarray:
+        """n binary images x ~ p_θ(x): z ~ p(z), then x ~ p_θ(x | z)."""
+        return self.decode(self.prior.sample(positive_int(n, "n"), seed=seed)).sample(seed=seed).numpy()
+
+    def sample_means(self, n: int, seed: int | None = None) -> np.ndarray:
+        """n images of pixel probabilities E[x | z] = sigmoid(η_θ(z)) for z ~ p(z) (smoother to look at than samples)."""
+        return self.decode(self.prior.sample(positive_int(n, "n"), seed=seed)).mean().numpy()
 
     def log_weights(self, x, num_samples: int, proposal: str = "encoder") -> tf.Tensor:
         """log w_k = log p_θ(x | z_k) + log p(z_k) − log r(z_k), z_k ~ r, shape [K, batch].
@@ -135,10 +149,11 @@ class VAE(DecoderMixin, TrainableModel):
         if proposal == "encoder":
             r = self.encode(x)
         elif proposal == "prior":
-            r = tfd.Independent(tfd.Normal(tf.zeros([tf.shape(x)[0], self.latent_dim]), 1.0), 1)
+            r = standard_normal(self.latent_dim)
         else:
             raise ValueError(f"proposal={proposal!r}: expected 'encoder' or 'prior'")
-        z = r.sample(num_samples if tf.is_tensor(num_samples) else int(num_samples))
+        shape = [num_samples if tf.is_tensor(num_samples) else int(num_samples)]
+        z = r.sample(shape if proposal == "encoder" else shape + [tf.shape(x)[0]])
         return self.decode(z).log_prob(x) + self.prior.log_prob(z) - r.log_prob(z)
 
     def log_likelihood(self, x, num_samples: int = 1000, proposal: str = "encoder",

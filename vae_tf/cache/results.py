@@ -113,7 +113,7 @@ def _load(path, models):
     return result, float(meta.get("seconds", 0.0))
 
 
-def remember(name: str, fn, *args, cache_dir=None, verbose: int = 0, **kwargs):
+def remember(name: str, fn, *args, cache_dir=None, verbose: int = -1, **kwargs):
     """Compute ``fn(*args, **kwargs)`` once and reload it after: for expensive evaluations
     (an importance-sampled log p(x) with K = 5000, a sweep of gradient variances).
 
@@ -122,7 +122,8 @@ def remember(name: str, fn, *args, cache_dir=None, verbose: int = 0, **kwargs):
     Everything ``fn`` depends on must be an argument: values it reads from the enclosing scope are
     not part of the key. Results are arrays, numbers, strings, or lists/tuples/dicts of them (tensors
     become arrays). On a hit, each model's random-number state is set to what the computation left,
-    so later draws match a run that computed. With the cache off this just calls ``fn``.
+    so later draws match a run that computed. With the cache off this just calls ``fn``. Silent
+    unless ``verbose`` >= 0, which prints one line saying whether it computed or loaded.
     """
     models: list = []
     fingerprint = {"name": name, "code": _code_hash(fn), "args": _fingerprint(list(args), models),
@@ -134,7 +135,7 @@ def remember(name: str, fn, *args, cache_dir=None, verbose: int = 0, **kwargs):
     if path.exists():
         try:
             result, seconds = _load(path, models)
-            _say(f"{name}: loaded from the cache (computed in {seconds:.0f} s)", verbose)
+            _say(f"{name}: loaded from the cache", verbose)
             return result
         except CacheError as err:
             _say(f"{name}: the cached result is unusable ({err}); computing it again", verbose)
@@ -154,7 +155,7 @@ def remember(name: str, fn, *args, cache_dir=None, verbose: int = 0, **kwargs):
         arrays.extend(v.numpy() for v in model.non_trainable_variables)
     try:
         write_record(path, {"result": encoded, "states": states, "seconds": seconds}, arrays)
-        _say(f"{name}: computed in {seconds:.0f} s and cached", verbose)
+        _say(f"{name}: computed and cached", verbose)
     except OSError as err:
-        _say(f"{name}: computed in {seconds:.0f} s; not cached ({err.__class__.__name__}: {err})", verbose)
+        _say(f"{name}: computed; not cached ({err.__class__.__name__}: {err})", verbose)
     return result

@@ -1,20 +1,20 @@
 """``fit_or_load``: train once with ``model.fit``, reload after; checkpoint every epoch and resume.
 
-An entry is keyed by everything that changes the trained weights: the model's class,
-configuration and starting state (weights, random-number state, optimizer), the optimizer's
-settings, the data, epochs, seed, the fit settings, the fast setting and the code (see
-:mod:`vae_tf.cache.keys`). A record is verified in full before any of it is assigned to the model,
-so a damaged or foreign record is never half-loaded: it is reported and the run starts afresh.
-The state after every finished epoch is checkpointed; an interrupted run, re-run in the same
-kernel or a new one, resumes from its last finished epoch and ends with the weights of an
+A run starts from the initial weights that its ``seed`` gives a model of its class and
+configuration (built after ``set_seed(seed)``), with a fresh optimizer, so its result depends only
+on what the key covers: the model's class and ``get_config()``, the optimizer's configuration, the
+data, epochs, seed, the fit settings, the fast setting and the code (see :mod:`vae_tf.cache.keys`).
+A call that continues an earlier one (``initial_epoch`` > 0) starts from the model's state instead,
+and that state is in its key. A record is verified in full before any of it is assigned to the
+model, so a damaged or foreign record is never half-loaded: it is reported and the run starts
+afresh. The state after every finished epoch is checkpointed; an interrupted run, re-run in the
+same kernel or a new one, resumes from its last finished epoch and ends with the weights of an
 uninterrupted run.
 """
 from __future__ import annotations
 
 import math
-import time
 import weakref
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import keras
@@ -25,8 +25,8 @@ from vae_tf import config
 from vae_tf.cache.folder import SUFFIX, say as _say, usable_folder
 from vae_tf.cache.keys import key as key_of, plain, slug
 from vae_tf.cache.store import CacheError, read_record, require, sha256_arrays, write_record
-from vae_tf.data import check_intensities, make_dataset, positive_int
-from vae_tf.trainer import EpochTimer, NaNGuard
+from vae_tf.data import check_intensities, make_dataset, positive_int, steps_per_epoch
+from vae_tf.trainer import EpochTimer, NaNGuard, default_optimizer
 
 # model -> (initial_epoch, state) of a call that was interrupted: re-running it starts from that state
 _interrupted: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -66,14 +66,6 @@ def _check_history(history, epochs: int, path: Path) -> dict:
 
 
 # --------------------------------------------------------------------------- the key
-def _model_config(model) -> dict:
-    """The model's hyperparameters: its public attributes of plain type (latent_dim, hidden, ...)."""
-    simple = (bool, int, float, str, tuple, type(None))
-    keras_state = set(vars(keras.Model())) | {"steps_per_execution"}  # set by Keras itself, not by the model
-    return {k: plain(v) for k, v in sorted(vars(model).items())
-            if not k.startswith("_") and isinstance(v, simple) and k not in keras_state}
-
-
 def _arrays(data) -> list[np.ndarray]:
     if data is None:
         return []
@@ -83,15 +75,15 @@ def _arrays(data) -> list[np.ndarray]:
     return [np.asarray(d) for d in data] if isinstance(data, (tuple, list)) else [np.asarray(data)]
 
 
-def describe(model, x, y=None, *, epochs: int, seed: int, start_state, validation_data=None, callbacks=(),
+def describe(model, x, y=None, *, epochs: int, seed: int, start_state=None, validation_data=None, callbacks=(),
              fit_kwargs: dict | None = None) -> dict:
-    """Everything the cache key covers, as a JSON-able dict."""
+    """Everything the cache key covers, as a JSON-able dict (``start_state``: for a continued run)."""
     optimizer = model.optimizer
     return {
         "model": f"{type(model).__module__}.{type(model).__qualname__}",
-        "config": _model_config(model),
+        "config": plain({k: v for k, v in model.get_config().items() if k not in ("name", "trainable", "dtype")}),
         "architecture": [list(v.shape) for v in model.variables],
-        "start_state": sha256_arrays(*start_state),
+        "start_state": None if start_state is None else sha256_arrays(*start_state),
         "optimizer": [type(optimizer).__name__, plain({k: v for k, v in optimizer.get_config().items() if k != "name"})],
         "data": sha256_arrays(np.asarray(x), None if y is None else np.asarray(y)),
         "validation_data": sha256_arrays(*_arrays(validation_data)) if validation_data is not None else None,
@@ -101,18 +93,49 @@ def describe(model, x, y=None, *, epochs: int, seed: int, start_state, validatio
     }
 
 
+# --------------------------------------------------------------------------- the starting point
+def initialize(model, x_first, seed: int) -> None:
+    """Give ``model`` the weights and random state that ``seed`` gives a fresh model of its class and
+    configuration: ``set_seed(seed)``, build a twin from ``get_config()``, copy its variables."""
+    config.set_seed(seed)
+    twin = type(model).from_config(model.get_config())
+    twin.check_images(x_first)
+    model.check_images(x_first)
+    shapes = [tuple(v.shape) for v in model.variables]
+    if shapes != [tuple(v.shape) for v in twin.variables]:
+        raise ValueError(f"{type(model).__name__}.get_config() does not rebuild the same model: "
+                         "it must return every argument the constructor was given")
+    for v, t in zip(model.variables, twin.variables):
+        v.assign(t)
+
+
+def largest_divisor(steps: int, limit: int = 32) -> int:
+    """The largest divisor of an epoch's ``steps`` that is at most ``limit``: how many steps Keras runs
+    per call of its compiled loop (a divisor, since Keras runs whole calls on a repeating pipeline)."""
+    steps = positive_int(steps, "steps")
+    return max(d for d in range(1, min(steps, limit) + 1) if steps % d == 0)
+
+
+def _compile_for(model, data, fresh: bool) -> None:
+    """Compile with the model's optimizer (a fresh copy of it when ``fresh``; Adam at 10⁻³ if the model was
+    never compiled), running several steps per call of Keras' loop, and build the optimizer's variables."""
+    optimizer = model.optimizer if model.compiled else default_optimizer()
+    if fresh and optimizer.built:
+        optimizer = type(optimizer).from_config(optimizer.get_config())
+    steps = steps_per_epoch(data)  # None: one finite pass
+    model.compile(optimizer=optimizer, steps_per_execution=largest_divisor(steps) if steps else 1)
+    if not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
+
+
 # --------------------------------------------------------------------------- checkpoints
 class EpochCheckpoint(keras.callbacks.Callback):
     """After every epoch whose steps were all finite, writes the full state and the history so far
     to one record (a crash mid-write leaves the previous checkpoint intact)."""
 
-    def __init__(self, path: Path | None, key: str, history: dict, guard: NaNGuard, earlier_seconds: float = 0.0):
+    def __init__(self, path: Path | None, key: str, history: dict, guard: NaNGuard):
         super().__init__()
         self.path, self.key, self.history, self.guard = path, key, history, guard
-        self.earlier_seconds = earlier_seconds
-
-    def on_train_begin(self, logs=None):
-        self._began = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
@@ -122,154 +145,155 @@ class EpochCheckpoint(keras.callbacks.Callback):
             self.history.setdefault(k, []).append(float(v))
         if self.path is None:
             return
-        seconds = self.earlier_seconds + time.perf_counter() - self._began
         try:
-            write_record(self.path, {"key": self.key, "epoch": epoch + 1, "history": self.history,
-                                     "train_seconds": seconds}, state_of(self.model))
+            write_record(self.path, {"key": self.key, "epoch": epoch + 1, "history": self.history}, state_of(self.model))
         except OSError as err:  # the cache folder went away or filled up: train on, without checkpoints
             print(f"checkpoint not written ({err.__class__.__name__}: {err}); training goes on without checkpoints")
             self.path = None
 
 
 # --------------------------------------------------------------------------- fit_or_load
-@dataclass
-class TrainingRun:
-    """What :func:`fit_or_load` returns: ``history`` as in Keras' ``History.history``, and where it came from."""
+class TrainingRun(keras.callbacks.History):
+    """What :func:`fit_or_load` leaves in ``model.history``: Keras' ``History`` (``.history``, a dict of
+    per-epoch lists) and where it came from."""
 
-    history: dict
-    name: str
-    path: Path | None
-    from_cache: bool = False
-    resumed_from: int = 0
-    train_seconds: float = 0.0
-    stopped_at: tuple[int, int] | None = None
-    description: dict = field(default_factory=dict, repr=False)
+    def __init__(self, history: dict, name: str, path: Path | None = None, from_cache: bool = False,
+                 resumed_from: int = 0, stopped_at: tuple[int, int] | None = None, description: dict | None = None):
+        super().__init__()
+        self.history, self.epoch = history, list(range(len(history.get("loss", []))))
+        self.name, self.path, self.from_cache = name, path, from_cache
+        self.resumed_from, self.stopped_at, self.description = resumed_from, stopped_at, description or {}
 
 
 def _epochs_text(first: int, epochs: int) -> str:
-    return f"{epochs} epochs" if first == 0 else f"epochs {first + 1}-{epochs}"
+    if first == 0:
+        return "1 epoch" if epochs == 1 else f"{epochs} epochs"
+    return f"epochs {first + 1}-{epochs}"
 
 
-def _load_entry(model, path: Path, key: str, first_epoch: int, epochs: int) -> dict:
-    """Verify a finished entry in full, then assign it to ``model``; returns its metadata."""
+def _load(model, path: Path, key: str, first_epoch: int, epochs: int, finished: bool) -> dict:
+    """Verify a finished entry (or a checkpoint) in full, then assign its state to ``model``; returns its metadata."""
     meta, arrays = read_record(path)
     require(meta.get("key") == key, path, f"key {meta.get('key')!r} does not match {key}")
-    meta["history"] = _check_history(meta.get("history"), epochs - first_epoch, path)
-    require(isinstance(meta.get("train_seconds"), (int, float)), path, "train_seconds is not a number")
-    check_state(model, arrays, path)
-    assign_state(model, arrays)
-    return meta
-
-
-def _load_checkpoint(model, path: Path, key: str, first_epoch: int, epochs: int) -> dict:
-    """Verify a checkpoint in full, then assign its state to ``model``; returns its metadata."""
-    meta, arrays = read_record(path)
-    require(meta.get("key") == key, path, f"key {meta.get('key')!r} does not match {key}")
+    if finished:
+        meta["epoch"] = epochs
     epoch = meta.get("epoch")
-    require(isinstance(epoch, int) and not isinstance(epoch, bool) and first_epoch < epoch < epochs, path,
-            f"epoch {epoch!r} is not a whole number in {first_epoch + 1}..{epochs - 1}")
+    lowest, highest = (epochs, epochs) if finished else (first_epoch + 1, epochs - 1)
+    require(isinstance(epoch, int) and not isinstance(epoch, bool) and lowest <= epoch <= highest, path,
+            f"epoch {epoch!r} is not a whole number in {lowest}..{highest}")
     meta["history"] = _check_history(meta.get("history"), epoch - first_epoch, path)
-    require(isinstance(meta.get("train_seconds"), (int, float)), path, "train_seconds is not a number")
     check_state(model, arrays, path)
     assign_state(model, arrays)
     return meta
 
 
-def _start_state(model, first_epoch: int) -> list[np.ndarray]:
-    """The state this call trains from: the model's, unless a call with the same ``initial_epoch`` was
-    interrupted, whose starting state is restored (so the key, and the checkpoint, are found again)."""
+def _start_state(model, first_epoch: int) -> list[np.ndarray] | None:
+    """For a continued run (``initial_epoch`` > 0), the state it trains from: the model's, unless a call with
+    the same ``initial_epoch`` was interrupted, whose starting state is restored (so its key is found again)."""
     pending = _interrupted.pop(model, None)
-    if (pending is not None and pending[0] == first_epoch
-            and [a.shape for a in pending[1]] == [tuple(v.shape) for v in _variables(model)]):
+    if first_epoch == 0:
+        return None
+    if pending is not None and pending[0] == first_epoch and [a.shape for a in pending[1]] == [
+            tuple(v.shape) for v in _variables(model)]:
         assign_state(model, pending[1])
         return pending[1]
     return state_of(model)
 
 
-def fit_or_load(model, x, y=None, *, epochs: int, seed: int = 0, name: str | None = None, validation_data=None,
-                callbacks=None, cache_dir=None, verbose: int = 0, **fit_kwargs) -> TrainingRun:
-    """Train ``model`` with ``model.fit(x, y, epochs=..., seed=..., **fit_kwargs)``, or load it from the cache.
+def _prepared(model, x, y, seed, first_epoch, fit_kwargs):
+    """Check the inputs, set the starting point, compile; returns (x, pipeline settings, pipeline, start)."""
+    x = model.check_images(x, "x").numpy()
+    check_intensities(x, "x")
+    pipeline = {k: fit_kwargs.pop(k) for k in ("batch_size", "binarize", "shuffle", *model.pipeline_options)
+                if k in fit_kwargs}
+    if first_epoch == 0:
+        initialize(model, x[:1], seed)
+    start = _start_state(model, first_epoch)
+    data = model.training_data(x, y, seed=seed, start_epoch=first_epoch, **pipeline)
+    _compile_for(model, data, fresh=first_epoch == 0)
+    return x, pipeline, data, start
 
-    ``x`` (and ``y``, ``validation_data``) are NumPy arrays; ``fit_kwargs`` are the collection's
-    fit settings (``batch_size``, ``binarize``, ...). Prints one line saying whether it trained,
-    resumed or loaded (``verbose=-1`` silences it; ``verbose`` goes to Keras). A run stopped by the
-    NaN guard is not cached: the model keeps its last finite state and ``stopped_at`` says where it
-    stopped. An unusable cache folder is reported once and training goes on without it.
+
+def fit_or_load(model, x, y=None, *, epochs: int, seed: int = 0, name: str | None = None, validation_data=None,
+                callbacks=None, cache_dir=None, verbose: int = 0, **fit_kwargs):
+    """Train ``model`` with ``model.fit(x, y, epochs=..., **fit_kwargs)`` from the initial weights ``seed``
+    gives it, or load the result from the cache; returns the model, its history in ``model.history``.
+
+    ``x`` (and ``y``, ``validation_data``) are NumPy arrays; ``fit_kwargs`` are the fit settings
+    (``batch_size``, ``binarize``, ...). Prints one line saying whether it trained, resumed or
+    loaded (``verbose=-1`` silences it; ``verbose`` goes to Keras). A run stopped by the NaN guard is
+    not cached: the model keeps its last finite state and ``model.history.stopped_at`` says where.
+    An unusable cache folder is reported once and training goes on without it.
     """
-    epochs = positive_int(epochs, "epochs")
-    name = name or type(model).__name__
-    x_arr = model.check_images(x, "x").numpy()
-    check_intensities(x_arr, "x")
-    if validation_data is not None:
-        _arrays(validation_data)
-    callbacks = list(callbacks or [])
+    epochs, name = positive_int(epochs, "epochs"), name or type(model).__name__
     first_epoch = int(fit_kwargs.pop("initial_epoch", 0))  # > 0: continues a model trained by an earlier call
     if not 0 <= first_epoch < epochs:
         raise ValueError(f"initial_epoch={first_epoch} must be in 0..epochs-1 (epochs={epochs})")
-    if "batch_size" in fit_kwargs:
-        positive_int(fit_kwargs["batch_size"], "batch_size")
-    model.prepare(x_arr[:1])
-    if not model.optimizer.built:
-        model.optimizer.build(model.trainable_variables)
-    start = _start_state(model, first_epoch)
-    description = describe(model, x_arr, y, epochs=epochs, seed=seed, start_state=start,
-                           validation_data=validation_data, callbacks=callbacks,
-                           fit_kwargs={**fit_kwargs, "initial_epoch": first_epoch})
-    key = key_of(description)
-    root = usable_folder(cache_dir)
+    _arrays(validation_data)
+    callbacks = list(callbacks or [])
+    x, pipeline, data, start = _prepared(model, x, y, seed, first_epoch, fit_kwargs)
+    description = describe(model, x, y, epochs=epochs, seed=seed, start_state=start, validation_data=validation_data,
+                           callbacks=callbacks, fit_kwargs={**pipeline, **fit_kwargs, "initial_epoch": first_epoch})
+    key, root = key_of(description), usable_folder(cache_dir)
     entry = partial = None
     if root is not None:
         entry, partial = root / f"{slug(name)}-{key}{SUFFIX}", root / f"{slug(name)}-{key}.partial{SUFFIX}"
-
     if entry is not None and entry.exists():
         try:
-            meta = _load_entry(model, entry, key, first_epoch, epochs)
-            _say(f"{name}: loaded from the cache (trained {_epochs_text(first_epoch, epochs)} in "
-                 f"{meta['train_seconds']:.0f} s when it was made)", verbose)
-            return TrainingRun(meta["history"], name, entry, from_cache=True, train_seconds=meta["train_seconds"],
-                               description=description)
+            meta = _load(model, entry, key, first_epoch, epochs, finished=True)
+            _say(f"{name}: loaded from the cache ({_epochs_text(first_epoch, epochs)})", verbose)
+            model.history = TrainingRun(meta["history"], name, entry, from_cache=True, description=description)
+            return model
         except CacheError as err:
             _say(f"{name}: the cache entry is unusable ({err}); training afresh", verbose)
+    run = _train(model, (x, y, seed, pipeline, data), epochs, first_epoch, key, partial, start, callbacks,
+                 validation_data, fit_kwargs, verbose, name)
+    run.description = description
+    if run.stopped_at is None and entry is not None:
+        _store(model, run, entry, partial, key, first_epoch, epochs, verbose)
+    model.history = run
+    return model
 
-    history, start_epoch, earlier_seconds = {}, first_epoch, 0.0
+
+def _train(model, inputs, epochs, first_epoch, key, partial, start, callbacks, validation_data, fit, verbose, name):
+    """``model.fit`` from the last checkpoint (if a usable one exists) to ``epochs``; returns the run."""
+    x, y, seed, pipeline, data = inputs
+    history, start_epoch = {}, first_epoch
     if partial is not None and partial.exists():
         try:
-            progress = _load_checkpoint(model, partial, key, first_epoch, epochs)
+            progress = _load(model, partial, key, first_epoch, epochs, finished=False)
             history, start_epoch = progress["history"], progress["epoch"]
-            earlier_seconds = float(progress["train_seconds"])
             _say(f"{name}: resuming from the checkpoint after epoch {start_epoch} of {epochs}", verbose)
         except CacheError as err:
             _say(f"{name}: ignoring an unusable checkpoint ({err}); training from the start", verbose)
-            partial.unlink(missing_ok=True)
-    if start_epoch == first_epoch:
+            partial.unlink(missing_ok=True)  # nothing of it reached the model: it is verified before assignment
+    if start is not None and start_epoch == first_epoch:
         assign_state(model, start)  # nothing of a rejected record stays in the model
-
     for cb in callbacks:
         if isinstance(cb, EpochTimer):
             cb.offset = history.get("seconds", [0.0])[-1] if history else 0.0
     guard = NaNGuard()
-    checkpoint = EpochCheckpoint(partial, key, history, guard, earlier_seconds)
-    fit = {**fit_kwargs, "seed": seed, "verbose": max(verbose, 0), "validation_data": _validation_pipeline(validation_data)}
-    began = time.perf_counter()
-    _interrupted[model] = (first_epoch, start)
-    model.fit(x_arr, y, epochs=epochs, initial_epoch=start_epoch, callbacks=[*callbacks, guard, checkpoint], **fit)
+    checkpoint = EpochCheckpoint(partial, key, history, guard)
+    _interrupted[model] = (first_epoch, start if start is not None else state_of(model))
+    if start_epoch != first_epoch:  # the batches of an uninterrupted run from the checkpoint's epoch on
+        data = model.training_data(x, y, seed=seed, start_epoch=start_epoch, **pipeline)
+    model.fit(data, epochs=epochs, initial_epoch=start_epoch, callbacks=[*callbacks, guard, checkpoint],
+              verbose=max(verbose, 0), validation_data=_validation_pipeline(validation_data), **fit)
     _interrupted.pop(model, None)
-    seconds = earlier_seconds + time.perf_counter() - began
-    run = TrainingRun(checkpoint.history, name, None, resumed_from=start_epoch, train_seconds=seconds,
-                      stopped_at=guard.stopped_at, description=description)
-    if guard.stopped_at is not None or entry is None:
-        return run
+    return TrainingRun(checkpoint.history, name, None, resumed_from=start_epoch, stopped_at=guard.stopped_at)
+
+
+def _store(model, run, entry, partial, key, first_epoch, epochs, verbose) -> None:
     try:
-        write_record(entry, {"key": key, "name": name, "history": checkpoint.history, "train_seconds": seconds,
-                             "description": description}, state_of(model))
+        write_record(entry, {"key": key, "name": run.name, "history": run.history, "description": run.description},
+                     state_of(model))
         run.path = entry
         if partial is not None:
             partial.unlink(missing_ok=True)
-        _say(f"{name}: trained {_epochs_text(first_epoch, epochs)} in {seconds:.0f} s and cached", verbose)
+        _say(f"{run.name}: trained {_epochs_text(first_epoch, epochs)} and cached", verbose)
     except OSError as err:
-        _say(f"{name}: trained {_epochs_text(first_epoch, epochs)} in {seconds:.0f} s; not cached "
-             f"({err.__class__.__name__}: {err})", verbose)
-    return run
+        _say(f"{run.name}: trained {_epochs_text(first_epoch, epochs)}; not cached ({err.__class__.__name__}: {err})",
+             verbose)
 
 
 def _validation_pipeline(validation_data, batch_size: int = 32):

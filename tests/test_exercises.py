@@ -84,7 +84,7 @@ def test_run_on_trained_model_names_the_unfinished_exercise(capsys):
         return iwae(np.zeros((3, 2)))
 
     assert ex.run_on_trained_model(compare) is None
-    assert capsys.readouterr().out == "finish exercise 2.3 (iwae) first: this cell runs it on the trained model\n"
+    assert capsys.readouterr().out == "finish exercise 2.3 (iwae) first: this cell runs it\n"
     assert ex.run_on_trained_model(lambda: 42) == 42
     with pytest.raises(ZeroDivisionError):  # other errors are the student's to see
         ex.run_on_trained_model(lambda: 1 / 0)

@@ -232,7 +232,7 @@ def run_on_trained_model(run: Callable[[], object]):
     except NotImplementedError as err:
         stub = _stub_in_traceback(err)
         which = f"exercise {EXERCISE_NUMBERS[stub]} ({stub})" if stub else "the exercises above"
-        print(f"finish {which} first: this cell runs it on the trained model")
+        print(f"finish {which} first: this cell runs it")
         return None
 
 

@@ -1,15 +1,24 @@
 """Self-checks for the exercises: ``check_<exercise>(student_fn)`` prints a pass or what differs.
 
-Each check calls the student's function on several random inputs and compares it with the
-reference implementation (the equation in its docstring). A failure names what differs, the
-shape, the sign, a constant factor (the batch size, the number of pixels: a mean where a sum
-belongs), or a known slip (a missing term), without printing the solution. Each check returns
-a :class:`CheckResult`, true when it passed.
+Each check calls the student's function on several inputs (ordinary random ones, then extreme
+ones: log-densities around −1000, probabilities of exactly 0, logits of ±60) and compares it with
+the reference implementation (the equation in its docstring). A failure says what was expected and
+what was got on one input, and names a slip only when the inputs tell it apart: the student's
+answer agrees with that slip on every ordinary input (each check's ``slips``: what students
+write), or right on every ordinary input and wrong on an extreme one (a numerically unstable
+form), or the same sign flip / factor / offset on every input. A stub of an *earlier* exercise
+that the student's function calls is named as such. "Predict, then run" questions are functions
+returning a letter; their check explains why a choice is right or wrong.
+
+Each check returns a :class:`CheckResult`, true when it passed; ``diagnosis`` is the slip's name
+alone (the tests assert it), ``message`` adds the expected and the got values.
+:func:`run_on_trained_model` runs a notebook cell's comparison on the trained model and prints
+"finish exercise N first" instead of raising while an exercise is still a stub.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -19,6 +28,7 @@ class CheckResult:
     name: str
     passed: bool
     message: str
+    diagnosis: str = ""
 
     def __bool__(self) -> bool:
         return self.passed
@@ -27,8 +37,31 @@ class CheckResult:
         return f"{'PASS' if self.passed else 'FAIL'} {self.name}: {self.message}"
 
 
+@dataclass
+class Spec:
+    """One exercise: its reference, the inputs it is checked on and the slips they tell apart.
+
+    ``cases``: ordinary inputs (argument tuples). ``extreme``: (arguments, what breaks there) for
+    inputs where a textbook formula fails numerically. ``slips``: (diagnosis, wrong function),
+    named when the answer matches the wrong function on every ordinary input. ``factors``:
+    (label, factor of the arguments, the axis) for a sum where a mean belongs and vice versa.
+    """
+    name: str
+    reference: Callable
+    cases: list
+    extreme: list = field(default_factory=list)
+    slips: list = field(default_factory=list)
+    factors: list = field(default_factory=list)
+    rtol: float = 1e-4
+    atol: float = 1e-4
+
+
 def _sigmoid(a):
     return 1.0 / (1.0 + np.exp(-a))
+
+
+def _relu(a):
+    return np.maximum(a, 0.0)
 
 
 def _lse(a, axis):
@@ -42,69 +75,165 @@ def _numpy(value):
     return np.asarray(value, dtype=np.float64)
 
 
-# the student's function gets float32 copies (what the notebooks' tensors hold); the reference runs in float64
+def _report(name, passed, diagnosis, detail=""):
+    message = diagnosis + (f" ({detail})" if detail else "")
+    print(("✔ " if passed else "✘ ") + f"{name}: {message}")
+    return CheckResult(name, passed, message, diagnosis)
 
 
-def _check(name: str, student: Callable, reference: Callable, cases: Sequence[tuple],
-           factors: dict[str, Callable[[tuple], float]] | None = None,
-           slips: Sequence[tuple[str, Callable]] = (), rtol: float = 1e-4, atol: float = 1e-4) -> CheckResult:
-    """Run ``student`` and ``reference`` on every case and explain the first difference."""
-    def report(passed, message):
-        result = CheckResult(name, passed, message)
-        print(("✔ " if passed else "✘ ") + f"{name}: {message}")
-        return result
+def _fmt(a):
+    a = np.asarray(a)
+    if a.ndim == 0:
+        return f"{float(a):.6g}"
+    return np.array2string(a, precision=4, separator=", ", max_line_width=200)
 
-    for i, args in enumerate(cases):
-        want = _numpy(reference(*args))
+
+def _close(got, want, rtol, atol):
+    return got.shape == want.shape and bool(np.allclose(got, want, rtol=rtol, atol=atol, equal_nan=True))
+
+
+def _stub_in_traceback(err: BaseException) -> str | None:
+    """The innermost exercise function (by name) on the traceback of a NotImplementedError."""
+    tb, found = err.__traceback__, None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_name in EXERCISE_NUMBERS:
+            found = tb.tb_frame.f_code.co_name
+        tb = tb.tb_next
+    return found
+
+
+def _not_implemented(name, err):
+    """The stub that raised: this exercise's own ("not implemented yet") or an earlier one it calls."""
+    stub = _stub_in_traceback(err)
+    if stub is not None and stub != name:
+        return (f"your {name} calls {stub} (exercise {EXERCISE_NUMBERS[stub]}), which is not implemented yet: "
+                f"finish exercise {EXERCISE_NUMBERS[stub]} first"), ""
+    return "not implemented yet", str(err)
+
+
+def _describe(i, n_ordinary, notes):
+    return f"ordinary input {i + 1} of {n_ordinary}" if i < n_ordinary else f"extreme input {i - n_ordinary + 1}"
+
+
+def _difference(got, want, where, rtol, atol):
+    """Expected against got on one input: whole values when small, the worst entry otherwise."""
+    if want.size <= 6:
+        return f"on {where}: expected {_fmt(want)}, got {_fmt(got)}"
+    with np.errstate(all="ignore"):
+        err = np.where(np.isfinite(got), np.abs(got - want), np.inf)
+    worst = np.unravel_index(np.argmax(err), want.shape)
+    wrong = ~np.isclose(got, want, rtol=rtol, atol=atol)
+    return (f"on {where}: {wrong.sum()} of {want.size} entries differ; at index {tuple(int(i) for i in worst)} "
+            f"expected {float(want[worst]):.6g}, got {float(got[worst]):.6g}")
+
+
+def _check(spec: Spec, student: Callable) -> CheckResult:
+    """Run ``student`` and the reference on every input and explain what differs."""
+    name, rtol, atol = spec.name, spec.rtol, spec.atol
+    inputs = list(spec.cases) + [args for args, _ in spec.extreme]
+    notes = [note for _, note in spec.extreme]
+    n = len(spec.cases)
+    wants, gots = [], []
+    for i, args in enumerate(inputs):
+        want = _numpy(spec.reference(*args))
         try:
-            got = student(*[a.astype(np.float32) if isinstance(a, np.ndarray) else a for a in args])  # as in the notebooks
+            with np.errstate(all="ignore"):  # as in the notebooks: the student's function gets float32 arrays
+                got = student(*[a.astype(np.float32) if isinstance(a, np.ndarray) else a for a in args])
         except NotImplementedError as err:
-            return report(False, f"not implemented yet ({err})" if str(err) else "not implemented yet")
+            return _report(name, False, *_not_implemented(name, err))
         except Exception as err:  # noqa: BLE001 - the student's code may raise anything
-            return report(False, f"raised {type(err).__name__}: {err}")
+            return _report(name, False, f"raised {type(err).__name__}", f"on {_describe(i, n, notes)}: {err}")
         try:
             got = _numpy(got)
         except (TypeError, ValueError) as err:
-            return report(False, f"returned {type(got).__name__}, which is not an array of numbers ({err})")
+            return _report(name, False, f"returned {type(got).__name__}, which is not an array of numbers", str(err))
         if got.shape != want.shape:
             hint = ""
             if got.ndim < want.ndim:
-                hint = " (did you reduce over an axis that should stay, e.g. average over the batch?)"
+                hint = ": an axis is reduced that should stay (e.g. the batch)"
             elif got.ndim > want.ndim:
-                hint = " (an axis is not summed or averaged yet)"
-            return report(False, f"shape {got.shape}, expected {want.shape}{hint}")
-        if not np.all(np.isfinite(got)):
-            return report(False, "the result contains NaN or inf (a log of 0? an exp that overflows?)")
-        if np.allclose(got, want, rtol=rtol, atol=atol):
-            continue
-        for slip, wrong in slips:
-            if np.allclose(got, _numpy(wrong(*args)), rtol=rtol, atol=atol):
-                return report(False, slip)
-        if np.allclose(got, -want, rtol=rtol, atol=atol):
-            return report(False, "right magnitude, wrong sign")
-        nonzero = np.abs(want) > 1e-8
-        if nonzero.any():
-            ratio = got[nonzero] / want[nonzero]
-            if np.allclose(ratio, 1.0, rtol=2e-2):
-                err = np.abs(got - want)
-                return report(False, f"close, but off by up to {err.max():.3g}: a numerically unstable formula? "
-                                     "(work with logits and log-sum-exp / softplus forms, not exp then log)")
-            if np.allclose(ratio, ratio.flat[0], rtol=1e-3):
-                r = float(ratio.flat[0])
-                for label, factor in (factors or {}).items():
-                    f = float(factor(args))
-                    if np.isclose(r, 1 / f, rtol=1e-3):
-                        return report(False, f"too small by a factor of {label} ({f:g}): a mean where a sum belongs?")
-                    if np.isclose(r, f, rtol=1e-3):
-                        return report(False, f"too large by a factor of {label} ({f:g}): a sum where a mean belongs?")
-                return report(False, f"off by a constant factor of {r:.4g}")
-            offset = got - want
-            if np.allclose(offset, offset.flat[0], rtol=1e-3, atol=atol):
-                return report(False, f"off by a constant {float(offset.flat[0]):.4g} (a missing or extra constant term?)")
-        err = np.abs(got - want)
-        return report(False, f"values differ on random case {i + 1}: largest difference {err.max():.3g} "
-                             f"({(err > atol + rtol * np.abs(want)).mean():.0%} of entries)")
-    return report(True, f"matches the reference on {len(cases)} random cases")
+                hint = ": an axis is not summed or averaged yet"
+            return _report(name, False, f"shape {got.shape}, expected {want.shape}{hint}")
+        wants.append(want)
+        gots.append(got)
+    ok = [_close(g, w, rtol, atol) for g, w in zip(gots, wants)]
+    if all(ok):
+        return _report(name, True, f"matches the reference on {n} ordinary inputs"
+                       + (f" and {len(notes)} extreme one{'s' * (len(notes) > 1)}" if notes else ""))
+    first = ok.index(False)
+    detail = _difference(gots[first], wants[first], _describe(first, n, notes), rtol, atol)
+    if all(ok[:n]):  # right on every ordinary input, wrong on an extreme one
+        return _report(name, False, f"right on the {n} ordinary inputs, wrong on the extreme input: "
+                                    f"{notes[first - n]}", detail)
+    for diagnosis, wrong in spec.slips:
+        with np.errstate(all="ignore"):
+            outs = [_numpy(wrong(*args)) for args in spec.cases]
+        if all(_close(g, o, rtol, atol) for g, o in zip(gots[:n], outs)):
+            return _report(name, False, diagnosis, detail)
+    got_o, want_o = gots[:n], wants[:n]
+    bad = [i for i in range(n) if not np.all(np.isfinite(got_o[i]))]
+    if bad:
+        return _report(name, False, "the result contains NaN or inf on an ordinary input (a log of 0? an exp that "
+                                    "overflows?)", detail)
+    if all(np.abs(w).max() > 1e-8 and _close(g, -w, rtol, atol) for g, w in zip(got_o, want_o)):
+        return _report(name, False, "the sign is reversed on every input", detail)
+    for label, factor, axis in spec.factors:
+        fs = [float(factor(args)) for args in spec.cases]
+        if any(f != 1 for f in fs):
+            if all(_close(g, w * f, rtol, atol) for g, w, f in zip(got_o, want_o, fs)):
+                return _report(name, False, f"too large by a factor of {label} on every input: a sum over {axis} "
+                                            "where the mean belongs", detail)
+            if all(_close(g, w / f, rtol, atol) for g, w, f in zip(got_o, want_o, fs)):
+                return _report(name, False, f"too small by a factor of {label} on every input: a mean over {axis} "
+                                            "where the sum belongs", detail)
+    g_all, w_all = np.concatenate([g.ravel() for g in got_o]), np.concatenate([w.ravel() for w in want_o])
+    nonzero = np.abs(w_all) > 1e-8
+    if nonzero.sum() >= 3:  # a factor or offset claimed only when at least three values share it
+        ratio = g_all[nonzero] / w_all[nonzero]
+        r = float(np.median(ratio))
+        if not np.isclose(r, 1.0, rtol=1e-3) and np.allclose(ratio, r, rtol=1e-3):
+            if np.isclose(r, 1 / np.log(2), rtol=1e-3):
+                return _report(name, False, "every value is 1/ln 2 = 1.443 times the expected one: that is bits "
+                                            "(log base 2); the models work in nats (the natural log)", detail)
+            return _report(name, False, f"every value is {r:.4g} times the expected one, on every input: a wrong "
+                                        "constant factor", detail)
+    if g_all.size >= 3:
+        offset = g_all - w_all
+        d = float(np.median(offset))
+        if abs(d) > atol and np.allclose(offset, d, rtol=1e-3, atol=atol):
+            return _report(name, False, f"every value is off by the same {d:.4g}: a missing or extra constant term",
+                           detail)
+    return _report(name, False, "values differ", detail)
+
+
+def _choice(name: str, fn: Callable, answer: str, why: dict[str, str]) -> CheckResult:
+    """A "predict, then run" question: ``fn()`` returns a letter; explain the right one, or why another is wrong."""
+    try:
+        got = fn()
+    except NotImplementedError as err:
+        return _report(name, False, *_not_implemented(name, err))
+    except Exception as err:  # noqa: BLE001
+        return _report(name, False, f"raised {type(err).__name__}", str(err))
+    letters = ", ".join(repr(k) for k in why)
+    if not isinstance(got, str) or got.strip().lower() not in why:
+        return _report(name, False, f"answer with one of the letters {letters}", f"got {got!r}")
+    got = got.strip().lower()
+    return _report(name, got == answer, ("right: " if got == answer else f"not ({got}): ") + why[got])
+
+
+def run_on_trained_model(run: Callable[[], object]):
+    """Run a notebook's comparison of the student's functions with the trained model.
+
+    While an exercise it uses is still a stub, print "finish exercise N first" instead of raising,
+    so the student version of the notebook runs to the end.
+    """
+    try:
+        return run()
+    except NotImplementedError as err:
+        stub = _stub_in_traceback(err)
+        which = f"exercise {EXERCISE_NUMBERS[stub]} ({stub})" if stub else "the exercises above"
+        print(f"finish {which} first: this cell runs it")
+        return None
 
 
 def _rng(seed=0):
@@ -112,19 +241,36 @@ def _rng(seed=0):
 
 
 # --------------------------------------------------------------------------- 01: autoencoder
+# σ is the model's hidden nonlinearity, ReLU (networks.mlp); the decoder's output layer is the sigmoid.
 def ref_encoder_forward(x, W, b, W2, b2):
-    """h = σ(W x + b), z = W' h + b' (row-vector convention: x @ W)."""
-    return _sigmoid(x @ W + b) @ W2 + b2
-
-
-def ref_binary_cross_entropy(x, logits):
-    """BCE(x, x̂) = −Σ_i [x_i log x̂_i + (1 − x_i) log(1 − x̂_i)], x̂ = sigmoid(logits), per image."""
-    return np.sum(np.maximum(logits, 0) - logits * x + np.log1p(np.exp(-np.abs(logits))), axis=-1)
+    """h = σ(W x + b) with σ = ReLU, z = W' h + b' (row-vector convention: x @ W)."""
+    return _relu(x @ W + b) @ W2 + b2
 
 
 def ref_decoder_forward(z, V, c, V2, c2):
-    """x̂ = sigmoid(V' σ(V z + c) + c'): pixel probabilities."""
-    return _sigmoid(_sigmoid(z @ V + c) @ V2 + c2)
+    """x̂ = sigmoid(V' σ(V z + c) + c'), σ = ReLU: pixel probabilities."""
+    return _sigmoid(_relu(z @ V + c) @ V2 + c2)
+
+
+def ref_binary_cross_entropy(x, logits):
+    """BCE(x, x̂) = −Σ_i [x_i log x̂_i + (1 − x_i) log(1 − x̂_i)], x̂ = sigmoid(logits), per image, in nats."""
+    return np.sum(np.maximum(logits, 0) - logits * x + np.log1p(np.exp(-np.abs(logits))), axis=-1)
+
+
+def _binary_entropy(m):
+    """H(m) = −m log m − (1 − m) log(1 − m) in nats, with 0 log 0 = 0."""
+    m = np.asarray(m, dtype=np.float64)
+    safe = lambda p: np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0)  # noqa: E731
+    return -safe(m) - safe(1.0 - m)
+
+
+def ref_constant_decoder_bce(x):
+    """The smallest BCE of a decoder that ignores z and gives every pixel the same probability p, per image.
+
+    The BCE −Σ_i [x_i log p + (1 − x_i) log(1 − p)] is smallest at p = m, the image's mean intensity,
+    where it is n H(m) = −n [m log m + (1 − m) log(1 − m)] for n pixels (0 log 0 = 0).
+    """
+    return x.shape[-1] * _binary_entropy(np.mean(x, axis=-1))
 
 
 def _mlp_cases(inputs, hidden, outputs, n=4):
@@ -133,33 +279,96 @@ def _mlp_cases(inputs, hidden, outputs, n=4):
              rng.normal(size=(hidden, outputs)) * 0.3, rng.normal(size=outputs)) for _ in range(n)]
 
 
+SPECS: dict[str, Spec] = {}
+
+
+def _spec(spec: Spec) -> Spec:
+    SPECS[spec.name] = spec
+    return spec
+
+
+_spec(Spec("encoder_forward", ref_encoder_forward, _mlp_cases(12, 7, 3), slips=[
+    ("σ is the model's ReLU, max(0, a), not the sigmoid (networks.mlp: Dense(activation='relu'))",
+     lambda x, W, b, W2, b2: _sigmoid(x @ W + b) @ W2 + b2),
+    ("the hidden layer's bias b is missing", lambda x, W, b, W2, b2: _relu(x @ W) @ W2 + b2),
+    ("the output bias b' is missing", lambda x, W, b, W2, b2: _relu(x @ W + b) @ W2),
+    ("z is linear in h: no nonlinearity on the output layer (the code can be any real vector)",
+     lambda x, W, b, W2, b2: _relu(_relu(x @ W + b) @ W2 + b2)),
+    ("z is linear in h: no sigmoid on the output layer (the code can be any real vector)",
+     lambda x, W, b, W2, b2: _sigmoid(_relu(x @ W + b) @ W2 + b2)),
+]))
+_spec(Spec("decoder_forward", ref_decoder_forward, _mlp_cases(3, 7, 12), slips=[
+    ("these are logits: the output layer's sigmoid turns them into pixel probabilities",
+     lambda z, V, c, V2, c2: _relu(z @ V + c) @ V2 + c2),
+    ("the hidden layer's σ is the model's ReLU, not the sigmoid: only the output layer is a sigmoid",
+     lambda z, V, c, V2, c2: _sigmoid(_sigmoid(z @ V + c) @ V2 + c2)),
+    ("the output layer is the sigmoid (probabilities in (0, 1)), not ReLU",
+     lambda z, V, c, V2, c2: _relu(_relu(z @ V + c) @ V2 + c2)),
+]))
+
+
+def _bce_cases():
+    rng = _rng(2)
+    return [((rng.random((6, p)) < 0.3).astype(float), rng.normal(size=(6, p)) * 2) for p in (20, 31, 12, 50)]
+
+
+_spec(Spec("binary_cross_entropy", ref_binary_cross_entropy, _bce_cases(),
+           extreme=[((np.array([[1.0, 1, 0, 1, 0], [0, 1, 1, 0, 1]]), np.array([[60.0, -60, 0, 5, -5]] * 2)),
+                     "logits of ±60 (a confident decoder): sigmoid(60) rounds to 1 and log(1 − 1) = −inf; write it "
+                     "from the logits, max(l, 0) − l x + log(1 + exp(−|l|)), which never overflows")],
+           slips=[("the (1 − x) log(1 − x̂) term is missing",
+                   lambda x, l: -np.sum(x * (l - np.logaddexp(0, l)), axis=-1)),
+                  ("that is the BCE in bits (log base 2); the models work in nats (the natural log)",
+                   lambda x, l: ref_binary_cross_entropy(x, l) / np.log(2)),
+                  ("the sign is reversed: a BCE is a positive loss, −Σ [x log x̂ + (1 − x) log(1 − x̂)]",
+                   lambda x, l: -ref_binary_cross_entropy(x, l))],
+           factors=[("the number of pixels", lambda a: a[0].shape[-1], "the pixels")]))
+
+
+def _grey_cases():
+    rng = _rng(15)
+    cases = []
+    for p in (16, 30, 9, 784):
+        x = np.clip(rng.random((5, p)) ** 3 * 1.3, 0, 1)
+        x[0] = x[0] * 0.1
+        cases.append((x,))
+    return cases
+
+
+_spec(Spec("constant_decoder_bce", ref_constant_decoder_bce, _grey_cases(),
+           extreme=[((np.array([[0.0] * 8, [0.0] * 7 + [1.0]]),),
+                     "a blank image (every pixel 0): the best p is 0 and its BCE is 0, with 0 log 0 = 0; "
+                     "np.log(0) = −inf and 0 · −inf = nan")],
+           slips=[("that is the coin-flip decoder, p = 1/2 (n log 2): the best constant p depends on the image; set "
+                   "the derivative of the BCE with respect to p to zero",
+                   lambda x: np.full(x.shape[0], x.shape[-1] * np.log(2))),
+                  ("p is the batch's mean intensity: each image gets its own best p, its own mean",
+                   lambda x: -np.sum(x * np.log(x.mean()) + (1 - x) * np.log(1 - x.mean()), axis=-1)),
+                  ("that is in bits (log base 2); the models work in nats (the natural log)",
+                   lambda x: ref_constant_decoder_bce(x) / np.log(2)),
+                  ("the sign is reversed: a BCE is positive, −n [m log m + (1 − m) log(1 − m)]",
+                   lambda x: -ref_constant_decoder_bce(x))],
+           factors=[("the number of pixels", lambda a: a[0].shape[-1], "the pixels")]))
+
+
 def check_encoder_forward(fn) -> CheckResult:
-    """``fn(x, W, b, W2, b2)`` → codes z, shape [batch, D]."""
-    no_hidden_bias = lambda x, W, b, W2, b2: _sigmoid(x @ W) @ W2 + b2  # noqa: E731
-    relu = lambda x, W, b, W2, b2: np.maximum(x @ W + b, 0) @ W2 + b2  # noqa: E731
-    squashed = lambda x, W, b, W2, b2: _sigmoid(_sigmoid(x @ W + b) @ W2 + b2)  # noqa: E731
-    return _check("encoder_forward", fn, ref_encoder_forward, _mlp_cases(12, 7, 3),
-                  slips=[("the hidden layer's bias b is missing", no_hidden_bias),
-                         ("the hidden activation should be the sigmoid σ, not ReLU", relu),
-                         ("z is linear in h: no sigmoid on the output layer", squashed)])
+    """``fn(x, W, b, W2, b2)`` → codes z, shape [batch, D]; σ = ReLU as in the model."""
+    return _check(SPECS["encoder_forward"], fn)
 
 
 def check_decoder_forward(fn) -> CheckResult:
     """``fn(z, V, c, V2, c2)`` → pixel probabilities x̂, shape [batch, pixels]."""
-    logits = lambda z, V, c, V2, c2: _sigmoid(z @ V + c) @ V2 + c2  # noqa: E731
-    return _check("decoder_forward", fn, ref_decoder_forward, _mlp_cases(3, 7, 12),
-                  slips=[("these are logits: squash the output with the sigmoid to get probabilities", logits)])
+    return _check(SPECS["decoder_forward"], fn)
 
 
 def check_binary_cross_entropy(fn) -> CheckResult:
     """``fn(x, logits)`` → BCE per image in nats, shape [batch]; x in {0, 1}, logits any real."""
-    rng = _rng(2)
-    cases = [((rng.random((6, 20)) < 0.3).astype(float), rng.normal(size=(6, 20)) * 4) for _ in range(4)]
-    cases.append((np.ones((2, 5)), np.array([[60.0, -60, 0, 5, -5]] * 2)))  # extreme logits stay finite
-    return _check("binary_cross_entropy", fn, ref_binary_cross_entropy, cases,
-                  factors={"the number of pixels": lambda a: a[0].shape[-1]},
-                  slips=[("the (1 − x) log(1 − x̂) term is missing",
-                          lambda x, l: -np.sum(x * (l - np.logaddexp(0, l)), axis=-1))])
+    return _check(SPECS["binary_cross_entropy"], fn)
+
+
+def check_constant_decoder_bce(fn) -> CheckResult:
+    """``fn(x)`` with grey-level images [batch, pixels] → the best constant decoder's BCE per image, in nats."""
+    return _check(SPECS["constant_decoder_bce"], fn)
 
 
 # --------------------------------------------------------------------------- 02: the VAE
@@ -178,38 +387,97 @@ def ref_iwae(log_weights):
     return _lse(log_weights, axis=0) - np.log(log_weights.shape[0])
 
 
+def ref_iwae_against_k():
+    """Exercise 2.4: the IWAE estimate rises with K by a few nats and levels off (below log p(x))."""
+    return "c"
+
+
+def _kl_cases():
+    rng = _rng(3)
+    return [(rng.normal(size=(5, d)), np.exp(rng.normal(size=(5, d)) * 0.5)) for d in (4, 2, 7, 3)]
+
+
+_spec(Spec("gaussian_kl", ref_gaussian_kl, _kl_cases(), slips=[
+    ("log σ² is the log of the variance: you used log σ",
+     lambda mu, s: 0.5 * np.sum(mu**2 + s**2 - 1 - np.log(s), axis=-1)),
+    ("σ² (the variance) is needed where σ is used: μ² + σ² − 1 − log σ²",
+     lambda mu, s: 0.5 * np.sum(mu**2 + s - 1 - np.log(s**2), axis=-1)),
+    ("σ (the scale) used where σ² (the variance) belongs, in both σ² and log σ²",
+     lambda mu, s: 0.5 * np.sum(mu**2 + s - 1 - np.log(s), axis=-1)),
+    ("the −1 is missing inside the sum: it is −1 per latent dimension (−D in all)",
+     lambda mu, s: 0.5 * np.sum(mu**2 + s**2 - np.log(s**2), axis=-1)),
+    ("the factor ½ is missing", lambda mu, s: np.sum(mu**2 + s**2 - 1 - np.log(s**2), axis=-1)),
+    ("the sign is reversed: a KL is never negative", lambda mu, s: -ref_gaussian_kl(mu, s)),
+], factors=[("the latent size D", lambda a: a[0].shape[-1], "the latent dimensions")]))
+
+
+def _elbo_cases():
+    rng = _rng(4)
+    return [((rng.random((5, p)) < 0.4).astype(float), rng.normal(size=(5, p)) * 2, rng.normal(size=(5, 3)),
+             np.exp(rng.normal(size=(5, 3)) * 0.4)) for p in (16, 9, 25, 12)]
+
+
+_spec(Spec("elbo", ref_elbo, _elbo_cases(),
+           extreme=[((np.array([[1.0, 0, 1, 0]]), np.array([[60.0, -60, 30, -30]]), np.zeros((1, 2)), np.ones((1, 2))),
+                     "logits of ±60 (a confident decoder): sigmoid(60) rounds to 1, so log(1 − sigmoid(60)) = log 0 = "
+                     "−inf; write log sigmoid(l) = −logaddexp(0, −l) and log(1 − sigmoid(l)) = −logaddexp(0, l)")],
+           slips=[("the KL should be subtracted, not added",
+                   lambda x, l, m, s: -ref_binary_cross_entropy(x, l) + ref_gaussian_kl(m, s)),
+                  ("the KL term is missing", lambda x, l, m, s: -ref_binary_cross_entropy(x, l)),
+                  ("the reconstruction term is averaged over the pixels instead of summed",
+                   lambda x, l, m, s: -ref_binary_cross_entropy(x, l) / x.shape[-1] - ref_gaussian_kl(m, s)),
+                  ("that is the BCE plus the KL, the loss: the ELBO is its negative, log p(x | z) − KL",
+                   lambda x, l, m, s: ref_binary_cross_entropy(x, l) + ref_gaussian_kl(m, s)),
+                  ("log p(x | z) is −BCE: the reconstruction term has the wrong sign",
+                   lambda x, l, m, s: ref_binary_cross_entropy(x, l) - ref_gaussian_kl(m, s))]))
+
+
+def _iwae_cases():
+    rng = _rng(5)
+    return [(rng.normal(size=(k, 4)) * 2 - 5.0,) for k in (1, 7, 50, 400)]
+
+
+_spec(Spec("iwae", ref_iwae, _iwae_cases(),
+           extreme=[((_rng(16).normal(size=(30, 3)) * 3 - 120.0,),
+                     "log-weights around −120, like a real image's: in float32 exp(−120) underflows to 0 and the log "
+                     "gives −inf; subtract the largest log-weight before exp (log-sum-exp)"),
+                    ((np.array([[-1000.0, -5.0], [-1001.0, -7.0]]),),
+                     "log-weights around −1000: exp underflows to 0 even in float64; use log-sum-exp")],
+           slips=[("the −log K term is missing (the log of a sum of weights, not of their mean)", lambda lw: _lse(lw, 0)),
+                  ("that is the mean of the log-weights (the ELBO), not the log of the mean weight: the log-sum-exp "
+                   "is missing", lambda lw: lw.mean(axis=0)),
+                  ("that is the largest log-weight minus log K: the log-sum-exp keeps every weight, not only the "
+                   "largest", lambda lw: lw.max(axis=0) - np.log(lw.shape[0])),
+                  ("subtracting log K is the mean over the K samples: −log K, not −K or /K",
+                   lambda lw: _lse(lw, 0) - lw.shape[0])]))
+
+
 def check_gaussian_kl(fn) -> CheckResult:
     """``fn(mu, sigma)`` → KL per image, shape [batch]."""
-    rng = _rng(3)
-    cases = [(rng.normal(size=(5, 4)), np.exp(rng.normal(size=(5, 4)) * 0.5)) for _ in range(4)]
-    return _check("gaussian_kl", fn, ref_gaussian_kl, cases, factors={"the latent size D": lambda a: a[0].shape[-1]},
-                  slips=[("log σ² should be log of the variance: you used log σ",
-                          lambda mu, s: 0.5 * np.sum(mu**2 + s**2 - 1 - np.log(s), axis=-1)),
-                         ("σ² needed where σ is used", lambda mu, s: 0.5 * np.sum(mu**2 + s - 1 - np.log(s**2), axis=-1))])
+    return _check(SPECS["gaussian_kl"], fn)
 
 
 def check_elbo(fn) -> CheckResult:
     """``fn(x, logits, mu, sigma)`` → ELBO per image with the analytic KL, shape [batch]."""
-    rng = _rng(4)
-    cases = [((rng.random((5, 16)) < 0.4).astype(float), rng.normal(size=(5, 16)) * 3, rng.normal(size=(5, 3)),
-              np.exp(rng.normal(size=(5, 3)) * 0.4)) for _ in range(4)]
-    return _check("elbo", fn, ref_elbo, cases, factors={"the number of pixels": lambda a: a[0].shape[-1]},
-                  slips=[("the KL should be subtracted, not added",
-                          lambda x, l, m, s: -ref_binary_cross_entropy(x, l) + ref_gaussian_kl(m, s)),
-                         ("the KL term is missing", lambda x, l, m, s: -ref_binary_cross_entropy(x, l)),
-                         ("the reconstruction term is averaged over pixels instead of summed",
-                          lambda x, l, m, s: -ref_binary_cross_entropy(x, l) / x.shape[-1] - ref_gaussian_kl(m, s))])
+    return _check(SPECS["elbo"], fn)
 
 
 def check_iwae(fn) -> CheckResult:
     """``fn(log_weights)`` with log_weights [K, batch] → the IWAE estimate of log p(x), shape [batch]."""
-    rng = _rng(5)
-    cases = [(rng.normal(size=(k, 4)) * 3 - 100.0,) for k in (1, 7, 50, 400)]
-    cases.append((np.array([[-1000.0, -5.0], [-1001.0, -7.0]]),))  # a naive exp underflows here
-    return _check("iwae", fn, ref_iwae, cases,
-                  slips=[("the −log K term is missing (a sum of weights, not their mean)", lambda lw: _lse(lw, 0)),
-                         ("that is the mean of the log-weights (the ELBO), not the log of the mean weight",
-                          lambda lw: lw.mean(axis=0))])
+    return _check(SPECS["iwae"], fn)
+
+
+def check_iwae_against_k(fn) -> CheckResult:
+    """``fn()`` → 'a', 'b', 'c' or 'd': how the IWAE estimate changes with K (exercise 2.4)."""
+    return _choice("iwae_against_k", fn, "c", {
+        "a": "the log of a mean of weights does not fall with more of them: on average log (1/K) Σ_k w_k grows with "
+             "K (Burda et al. 2016), and at K = 1 it is already the ELBO",
+        "b": "only if every weight w_k were the same number, that is if q(z | x) were the exact posterior p(z | x); "
+             "a diagonal Gaussian q is not, so more samples bring the estimate closer to log p(x)",
+        "c": "at K = 1 the estimate is a one-sample ELBO; on average it grows with K towards log p(x) and never "
+             "above it, so it rises by at most the gap KL(q(z | x) ‖ p(z | x)) between the ELBO and log p(x)",
+        "d": "it is bounded: on average the estimate never exceeds log p(x), a finite number, and it converges to it",
+    })
 
 
 # --------------------------------------------------------------------------- 03: gradients
@@ -228,56 +496,107 @@ def ref_leave_one_out_baseline(f_values):
     return (f_values.sum(axis=0, keepdims=True) - f_values) / (f_values.shape[0] - 1)
 
 
+def ref_constant_shift_prediction():
+    """Exercise 3.4: adding 100 to f raises the score-function estimate's variance, not the reparameterized one's."""
+    return "b"
+
+
+def _sample_cases():
+    rng = _rng(6)
+    return [(rng.normal(size=(4, 3)), np.exp(rng.normal(size=(4, 3))), rng.normal(size=(4, 3))) for _ in range(4)]
+
+
+def _score_cases():
+    rng = _rng(7)
+    cases = []
+    for s in (20, 7, 50, 12):
+        mu, sigma = rng.normal(size=3), np.exp(rng.normal(size=3) * 0.5)
+        z = mu + sigma * rng.normal(size=(s, 3))
+        cases.append((np.sin(z) + z**2, z, mu, sigma))
+    return cases
+
+
+_spec(Spec("reparameterized_sample", ref_reparameterized_sample, _sample_cases(), slips=[
+    ("σ² used where σ belongs (the scale, not the variance)", lambda m, s, e: m + s**2 * e),
+    ("the noise ε is not scaled by σ", lambda m, s, e: m + e),
+    ("σ multiplies μ + ε: only the noise is scaled, z = μ + σ ε", lambda m, s, e: s * (m + e)),
+    ("√σ used where σ belongs: σ is already the standard deviation", lambda m, s, e: m + np.sqrt(s) * e),
+]))
+_spec(Spec("score_function_gradient", ref_score_function_gradient, _score_cases(), slips=[
+    ("the score of a Normal is (z − μ)/σ², not (z − μ)/σ: σ² is the variance",
+     lambda f, z, m, s: np.mean(f * (z - m) / s, axis=0)),
+    ("the sign is reversed: the score is (z − μ)/σ², not (μ − z)/σ²",
+     lambda f, z, m, s: np.mean(f * (m - z) / s**2, axis=0)),
+    ("f(z) is missing: the mean of the scores alone estimates 0, not the gradient",
+     lambda f, z, m, s: np.mean((z - m) / s**2, axis=0)),
+], factors=[("the number of samples S", lambda a: a[0].shape[0], "the samples")]))
+_spec(Spec("leave_one_out_baseline", ref_leave_one_out_baseline,
+           [(_rng(8).normal(size=(s, 3)) * 5 + 2,) for s in (2, 5, 10, 40)], slips=[
+    ("that is the mean over all S samples, including z_s itself: the baseline would depend on z_s",
+     lambda f: np.broadcast_to(f.mean(axis=0, keepdims=True), f.shape)),
+    ("divide by S − 1, the number of other samples, not S: off by one",
+     lambda f: (f.sum(axis=0, keepdims=True) - f) / f.shape[0]),
+    ("that is the sum of the other samples: divide it by their number, S − 1",
+     lambda f: f.sum(axis=0, keepdims=True) - f),
+    ("average over the samples (axis 0), not over the dimensions",
+     lambda f: (f.sum(axis=-1, keepdims=True) - f) / (f.shape[-1] - 1)),
+]))
+
+
 def check_reparameterized_sample(fn) -> CheckResult:
     """``fn(mu, sigma, eps)`` → z, the same shape as eps."""
-    rng = _rng(6)
-    cases = [(rng.normal(size=(4, 3)), np.exp(rng.normal(size=(4, 3))), rng.normal(size=(4, 3))) for _ in range(4)]
-    return _check("reparameterized_sample", fn, ref_reparameterized_sample, cases,
-                  slips=[("σ² used where σ belongs (the scale, not the variance)", lambda m, s, e: m + s**2 * e),
-                         ("the noise ε is not scaled by σ", lambda m, s, e: m + e)])
+    return _check(SPECS["reparameterized_sample"], fn)
 
 
 def check_score_function_gradient(fn) -> CheckResult:
     """``fn(f_values, z, mu, sigma)``: S samples → the score-function estimate of ∂/∂μ E[f(z)], per dimension."""
-    rng = _rng(7)
-    cases = []
-    for _ in range(4):
-        mu, sigma = rng.normal(size=3), np.exp(rng.normal(size=3) * 0.3)
-        z = mu + sigma * rng.normal(size=(20, 3))
-        cases.append((np.sin(z) + z**2, z, mu, sigma))
-    return _check("score_function_gradient", fn, ref_score_function_gradient, cases,
-                  factors={"the number of samples S": lambda a: a[0].shape[0]},
-                  slips=[("the score of a Normal is (z − μ)/σ², not (z − μ)/σ",
-                          lambda f, z, m, s: np.mean(f * (z - m) / s, axis=0)),
-                         ("the score is (z − μ)/σ², the sign is (z − μ)", lambda f, z, m, s: np.mean(f * (m - z) / s**2, axis=0))])
+    return _check(SPECS["score_function_gradient"], fn)
 
 
 def check_leave_one_out_baseline(fn) -> CheckResult:
     """``fn(f_values)`` with samples along axis 0 → one baseline per sample, the same shape."""
-    rng = _rng(8)
-    cases = [(rng.normal(size=(s, 3)) * 5 + 2,) for s in (2, 5, 10, 40)]
-    return _check("leave_one_out_baseline", fn, ref_leave_one_out_baseline, cases,
-                  slips=[("that is the mean over all S samples, including z_s itself: the baseline would depend on z_s",
-                          lambda f: np.broadcast_to(f.mean(axis=0, keepdims=True), f.shape)),
-                         ("divide by S − 1, the number of other samples, not S",
-                          lambda f: (f.sum(axis=0, keepdims=True) - f) / f.shape[0])])
+    return _check(SPECS["leave_one_out_baseline"], fn)
+
+
+def check_constant_shift_prediction(fn) -> CheckResult:
+    """``fn()`` → 'a', 'b', 'c' or 'd': what adding a constant to f does to each estimator (exercise 3.4)."""
+    return _choice("constant_shift_prediction", fn, "b", {
+        "a": "the expected gradient is unchanged, but the score-function estimate multiplies f(z_s) + 100 by the "
+             "score (z_s − μ)/σ²: the extra 100 (z_s − μ)/σ² has mean 0 and variance 100²/σ² per sample",
+        "b": "the reparameterized estimate averages the derivative f'(μ + σ ε), and a constant has derivative 0; "
+             "the score function weighs f(z) itself, so the constant adds 100 (z − μ)/σ², mean 0, variance 100²/σ². "
+             "A baseline subtracted from f removes such a constant: that is what the leave-one-out baseline is for",
+        "c": "the reparameterized estimate averages the derivative f'(μ + σ ε), and the derivative of a constant "
+             "is 0: its estimates do not change at all",
+        "d": "the constant does not cancel inside the score-function estimate: it adds 100 (z − μ)/σ², a term of "
+             "mean 0 and variance 100²/σ², so the spread grows",
+    })
 
 
 # --------------------------------------------------------------------------- 04: label and style
-def ref_unlabeled_bound(bounds, probs):
-    """U(x) = Σ_y q(y | x) L(x, y) + H(q(y | x)); bounds and probs [batch, K]."""
-    return np.sum(probs * bounds, axis=-1) - np.sum(probs * np.log(np.maximum(probs, 1e-30)), axis=-1)
-
-
 def ref_categorical_entropy(probs):
-    """H(q) = −Σ_y q(y) log q(y), with 0 log 0 = 0; probs [batch, K]."""
+    """H(q) = −Σ_y q(y) log q(y) in nats, with 0 log 0 = 0; probs [batch, K]."""
     return -np.sum(np.where(probs > 0, probs * np.log(np.where(probs > 0, probs, 1.0)), 0.0), axis=-1)
 
 
+def ref_unlabeled_bound(bounds, probs):
+    """U(x) = Σ_y q(y | x) L(x, y) + H(q(y | x)); bounds and probs [batch, K]."""
+    return np.sum(probs * bounds, axis=-1) + ref_categorical_entropy(probs)
+
+
 def ref_m2_loss(labeled_bounds, unlabeled_bounds, log_q_y, alpha):
-    """−J^α / batch = −(Σ_labeled L(x, y) + Σ_unlabeled U(x) + α Σ_labeled log q(y | x)) / (N_l + N_u)."""
-    n = len(labeled_bounds) + len(unlabeled_bounds)
-    return -(labeled_bounds.sum() + unlabeled_bounds.sum() + alpha * log_q_y.sum()) / n
+    """loss = (1/B) [Σ_labeled −L(x, y) + Σ_unlabeled −U(x)] + (α/B) Σ_labeled −log q(y | x), B = N_l + N_u.
+
+    α is the model's ``alpha``, a weight per labeled image (vae_tf.semisupervised).
+    """
+    b = len(labeled_bounds) + len(unlabeled_bounds)
+    return (-labeled_bounds.sum() - unlabeled_bounds.sum()) / b + alpha / b * (-log_q_y.sum())
+
+
+def ref_best_classifier(bounds):
+    """argmax_q Σ_y q(y) L(x, y) + H(q) = softmax_y L(x, y) (q(y) ∝ exp L(x, y)), per image; bounds [batch, K]."""
+    e = np.exp(bounds - bounds.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
 
 
 def _probs(rng, b, k, peaked=False):
@@ -286,54 +605,130 @@ def _probs(rng, b, k, peaked=False):
     return p / p.sum(-1, keepdims=True)
 
 
-def check_categorical_entropy(fn) -> CheckResult:
-    """``fn(probs)`` → H(q(y | x)) per image, shape [batch]."""
+def _entropy_cases():
     rng = _rng(9)
-    cases = [(_probs(rng, 5, 10, peaked=i % 2 == 1),) for i in range(4)]
-    cases.append((np.array([[1.0, 0, 0, 0], [0.5, 0.5, 0, 0]]),))  # zero probabilities: 0 log 0 = 0
-    return _check("categorical_entropy", fn, ref_categorical_entropy, cases,
-                  factors={"the number of classes K": lambda a: a[0].shape[-1]})
+    return [(_probs(rng, 5, k, peaked=i % 2 == 1),) for i, k in enumerate((10, 4, 10, 7))]
+
+
+_spec(Spec("categorical_entropy", ref_categorical_entropy, _entropy_cases(),
+           extreme=[((np.array([[1.0, 0, 0, 0], [0.5, 0.5, 0, 0]]),),
+                     "probabilities of exactly 0 (a confident classifier): 0 log 0 counts as 0, but np.log(0) = −inf "
+                     "and 0 · −inf = nan; take the log only where q > 0")],
+           slips=[("that is the entropy in bits (log base 2); the model works in nats (the natural log)",
+                   lambda p: ref_categorical_entropy(p) / np.log(2)),
+                  ("the minus sign is missing: H = −Σ q log q is positive", lambda p: -ref_categorical_entropy(p)),
+                  ("that is −Σ log q, without the weights q(y): the entropy is −Σ_y q(y) log q(y)",
+                   lambda p: -np.sum(np.log(p), axis=-1)),
+                  ("that is −Σ q log(1 − q): the entropy is −Σ_y q(y) log q(y)",
+                   lambda p: -np.sum(p * np.log1p(-p), axis=-1))],
+           factors=[("the number of classes K", lambda a: a[0].shape[-1], "the classes")]))
+
+
+def _unlabeled_cases():
+    rng = _rng(10)
+    return [(rng.normal(size=(5, k)) * 20 - 100, _probs(rng, 5, k, peaked=i % 2 == 1)) for i, k in enumerate((10, 3, 10, 6))]
+
+
+_spec(Spec("unlabeled_bound", ref_unlabeled_bound, _unlabeled_cases(), slips=[
+    ("the entropy term H(q(y | x)) is missing", lambda L, p: np.sum(p * L, axis=-1)),
+    ("the entropy should be added: −Σ q log q is positive, you subtracted it",
+     lambda L, p: np.sum(p * L, axis=-1) - ref_categorical_entropy(p)),
+    ("weigh each L(x, y) by q(y | x), not by the prior 1/K",
+     lambda L, p: L.mean(axis=-1) + ref_categorical_entropy(p)),
+    ("that is max_y L(x, y) + H: U sums over every y, weighted by q(y | x)",
+     lambda L, p: L.max(axis=-1) + ref_categorical_entropy(p)),
+], factors=[("the number of classes K", lambda a: a[0].shape[-1], "the classes")]))
+
+
+def _m2_cases():
+    rng = _rng(11)
+    return [(rng.normal(size=nl) * 10 - 100, rng.normal(size=nu) * 10 - 100, -np.abs(rng.normal(size=nl)) * 2, a)
+            for nl, nu, a in ((3, 7, 0.5), (5, 5, 50.0), (2, 9, 10.0), (8, 2, 3.0))]
+
+
+def _group_means(lb, ub, lq, a):
+    return -(lb.mean() + a * lq.mean()) - ub.mean()
+
+
+_spec(Spec("m2_loss", ref_m2_loss, _m2_cases(), slips=[
+    ("each group is averaged over its own size: divide the batch's total by B = N_labeled + N_unlabeled, the whole "
+     "batch", _group_means),
+    ("α · mean_labeled log q(y | x) is the paper's α (0.1 N) form; here α is the model's weight per labeled image: "
+     "(α/B) Σ_labeled −log q(y | x), a sum over the labeled images",
+     lambda lb, ub, lq, a: -(lb.sum() + ub.sum()) / (len(lb) + len(ub)) - a * lq.mean()),
+    ("α multiplies only the labeled images' log q(y | x) and that sum is divided by B like the rest: "
+     "(α/B) Σ_labeled −log q(y | x), not α · mean_labeled inside the bracket",
+     lambda lb, ub, lq, a: -(lb.sum() + ub.sum() + a * lq.mean()) / (len(lb) + len(ub))),
+    ("the classification term has the wrong sign: −log q(y | x) is a loss, added with weight α/B",
+     lambda lb, ub, lq, a: -(lb.sum() + ub.sum() - a * lq.sum()) / (len(lb) + len(ub))),
+    ("the classification term α log q(y | x) is missing",
+     lambda lb, ub, lq, a: -(lb.sum() + ub.sum()) / (len(lb) + len(ub))),
+    ("the bounds are added with the wrong sign: the loss is −(L + U)/B, minimised",
+     lambda lb, ub, lq, a: (lb.sum() + ub.sum() - a * lq.sum()) / (len(lb) + len(ub))),
+], factors=[("the batch size B", lambda a: len(a[0]) + len(a[1]), "the batch")]))
+
+
+def _classifier_cases():
+    rng = _rng(17)
+    return [(rng.normal(size=(5, k)) * 2 - 5,) for k in (10, 3, 10, 6)]
+
+
+_spec(Spec("best_classifier", ref_best_classifier, _classifier_cases(),
+           extreme=[((_rng(18).normal(size=(4, 10)) * 20 - 150,),
+                     "bounds around −150, like a real image's: in float32 exp(−150) underflows to 0 and 0/0 = nan; "
+                     "subtract each image's largest bound before exp (it cancels in the ratio)"),
+                    ((np.array([[-1000.0, -1001, -1010], [-2000.0, -2000, -2000]]),),
+                     "bounds around −1000 and −2000: exp underflows to 0 even in float64; subtract the largest bound "
+                     "first")],
+           slips=[("one-hot on argmax_y L(x, y) maximises Σ_y q L alone; the entropy H(q) rewards spreading q "
+                   "where the bounds are close: set the derivative of Σ q L + H(q) + λ(Σ q − 1) to zero",
+                   lambda L: np.eye(L.shape[-1])[np.argmax(L, axis=-1)]),
+                  ("the uniform q maximises the entropy alone and ignores the bounds",
+                   lambda L: np.full(L.shape, 1.0 / L.shape[-1])),
+                  ("q ∝ exp(−L) puts most mass on the digit with the lowest bound: the sign is reversed",
+                   lambda L: ref_best_classifier(-L)),
+                  ("q ∝ L(x, y) favours the digit with the most negative bound: L is a log-probability bound, "
+                   "so the best q is ∝ exp L(x, y)", lambda L: L / L.sum(axis=-1, keepdims=True))]))
+
+
+def check_categorical_entropy(fn) -> CheckResult:
+    """``fn(probs)`` → H(q(y | x)) per image in nats, shape [batch]."""
+    return _check(SPECS["categorical_entropy"], fn)
 
 
 def check_unlabeled_bound(fn) -> CheckResult:
     """``fn(bounds, probs)``: L(x, y) and q(y | x) for every y, [batch, K] → U(x), shape [batch]."""
-    rng = _rng(10)
-    cases = [(rng.normal(size=(5, 10)) * 20 - 100, _probs(rng, 5, 10, peaked=i % 2 == 1)) for i in range(4)]
-    return _check("unlabeled_bound", fn, ref_unlabeled_bound, cases,
-                  factors={"the number of classes K": lambda a: a[0].shape[-1]},
-                  slips=[("the entropy term H(q(y | x)) is missing", lambda L, p: np.sum(p * L, axis=-1)),
-                         ("the entropy should be added: −Σ q log q is positive",
-                          lambda L, p: np.sum(p * L, axis=-1) + np.sum(p * np.log(p), axis=-1)),
-                         ("weigh each L(x, y) by q(y | x), not by the prior 1/K",
-                          lambda L, p: L.mean(axis=-1) - np.sum(p * np.log(p), axis=-1))])
+    return _check(SPECS["unlabeled_bound"], fn)
 
 
 def check_m2_loss(fn) -> CheckResult:
     """``fn(labeled_bounds, unlabeled_bounds, log_q_y, alpha)`` → the loss to minimise, a scalar."""
-    rng = _rng(11)
-    cases = [(rng.normal(size=nl) * 10 - 100, rng.normal(size=nu) * 10 - 100, -np.abs(rng.normal(size=nl)), a)
-             for nl, nu, a in ((3, 7, 0.5), (5, 5, 50.0), (1, 9, 10.0), (8, 2, 0.0))]
-    n = lambda a: len(a[0]) + len(a[1])  # noqa: E731
-    return _check("m2_loss", fn, ref_m2_loss, cases, factors={"the batch size": n},
-                  slips=[("the classification term should be added with weight α inside J (and J is maximised)",
-                          lambda lb, ub, lq, a: -(lb.sum() + ub.sum() - a * lq.sum()) / (len(lb) + len(ub))),
-                         ("the classification term α log q(y | x) is missing",
-                          lambda lb, ub, lq, a: -(lb.sum() + ub.sum()) / (len(lb) + len(ub)))])
+    return _check(SPECS["m2_loss"], fn)
+
+
+def check_best_classifier(fn) -> CheckResult:
+    """``fn(bounds)`` with L(x, y) [batch, K] → the q(y | x) that maximises U(x), [batch, K] (exercise 4.4)."""
+    return _check(SPECS["best_classifier"], fn)
 
 
 # --------------------------------------------------------------------------- 05: disentangling
+def _tc_log_weights(m, n):
+    return np.where(np.eye(m) > 0, -np.log(n), np.log((n - 1) / (n * (m - 1))))
+
+
+def _tc(log_q_pairs, log_w):
+    log_qz = _lse(log_q_pairs.sum(-1) + log_w, axis=1)
+    log_qz_dims = _lse(log_q_pairs + log_w[:, :, None], axis=1).sum(-1)
+    return np.mean(log_qz - log_qz_dims)
+
+
 def ref_total_correlation(log_q_pairs, dataset_size):
     """TC ≈ mean_i [log q(z_i) − Σ_d log q(z_id)], with log q(z_i) ≈ logsumexp_m(log w_im + Σ_d log q(z_id | x_m)).
 
     ``log_q_pairs[i, m, d]`` = log q(z_id | x_m) for M images; weights w_ii = 1/N and
     w_im = (N − 1)/(N (M − 1)) for m ≠ i (sample i came from image i: stratified sampling).
     """
-    m = log_q_pairs.shape[0]
-    n = float(dataset_size)
-    log_w = np.where(np.eye(m) > 0, -np.log(n), np.log((n - 1) / (n * (m - 1))))
-    log_qz = _lse(log_q_pairs.sum(-1) + log_w, axis=1)
-    log_qz_dims = _lse(log_q_pairs + log_w[:, :, None], axis=1).sum(-1)
-    return np.mean(log_qz - log_qz_dims)
+    return _tc(log_q_pairs, _tc_log_weights(log_q_pairs.shape[0], float(dataset_size)))
 
 
 def ref_beta_vae_loss(reconstruction, kl, beta):
@@ -347,57 +742,144 @@ def ref_mig(mutual_information, entropies):
     return np.mean((top[:, 0] - top[:, 1]) / entropies)
 
 
-def _pairs_case(rng, m, d):
-    loc, scale = rng.normal(size=(m, d)), np.exp(rng.normal(size=(m, d)) * 0.3)
+def ref_duplicated_latent_prediction():
+    """Exercise 5.4: a copy of the best latent makes the runner-up as good as the best: that factor's gap is 0."""
+    return "c"
+
+
+def _pairs_case(rng, m, d, spread=0.3):
+    loc, scale = rng.normal(size=(m, d)), np.exp(rng.normal(size=(m, d)) * spread)
     z = loc + scale * rng.normal(size=(m, d))
-    pairs = -0.5 * ((z[:, None] - loc[None]) / scale[None]) ** 2 - np.log(scale[None]) - 0.5 * np.log(2 * np.pi)
-    return pairs
+    return -0.5 * ((z[:, None] - loc[None]) / scale[None]) ** 2 - np.log(scale[None]) - 0.5 * np.log(2 * np.pi)
+
+
+def _tc_cases():
+    rng = _rng(12)
+    return [(_pairs_case(rng, m, d), n) for m, d, n in ((8, 3, 1000), (16, 5, 60000), (4, 2, 50), (32, 4, 8000))]
+
+
+def _tc_naive_mixture(p, n):  # every image weighted 1/M: ignores that the batch is a sample of N images
+    return np.mean(_lse(p.sum(-1), 1) - _lse(p, 1).sum(-1))
+
+
+def _tc_mws(p, n):  # β-TCVAE's minibatch-weighted sampling: every weight 1/(N M)
+    return _tc(p, np.full((p.shape[0], p.shape[0]), -np.log(n * p.shape[0])))
+
+
+def _tc_m_not_m_minus_1(p, n):
+    m = p.shape[0]
+    return _tc(p, np.where(np.eye(m) > 0, -np.log(n), np.log((n - 1) / (n * m))))
+
+
+def _tc_no_dim_sum(p, n):  # Σ_d log q(z_id) left as a [M, D] array, broadcast against log q(z_i)
+    log_w = _tc_log_weights(p.shape[0], float(n))
+    return np.mean(_lse(p.sum(-1) + log_w, 1)[:, None] - _lse(p + log_w[:, :, None], 1))
+
+
+def _tc_sum_not_lse(p, n):  # log Σ_m replaced by Σ_m log: the mixture's log-sum-exp is missing
+    log_w = _tc_log_weights(p.shape[0], float(n))
+    return np.mean(np.sum(p.sum(-1) + log_w, 1) - np.sum(p + log_w[:, :, None], 1).sum(-1))
+
+
+_extreme_tc = _pairs_case(_rng(19), 6, 3) - 1000.0
+_spec(Spec("total_correlation", ref_total_correlation, _tc_cases(),
+           extreme=[((_extreme_tc, 5000),
+                     "log q(z_id | x_m) around −1000, as for a trained model's codes far from another image's "
+                     "posterior: exp underflows to 0 and the log gives −inf; use log-sum-exp "
+                     "(np.logaddexp.reduce, or subtract the max before exp)")],
+           slips=[("log q(z) should be taken before Σ_d log q(z_d): the sign is reversed",
+                   lambda p, n: -ref_total_correlation(p, n)),
+                  ("the importance weights are missing (1/N for the sample's own image, (N − 1)/(N (M − 1)) for the "
+                   "others): every image weighted 1/M", _tc_naive_mixture),
+                  ("those are β-TCVAE's minibatch-weighted-sampling weights, 1/(N M) for every image; this estimator "
+                   "is stratified: 1/N for the sample's own image, (N − 1)/(N (M − 1)) for the others", _tc_mws),
+                  ("off by one: the other images' weight is (N − 1)/(N (M − 1)), with M − 1 (the number of other "
+                   "images), not M", _tc_m_not_m_minus_1),
+                  ("Σ_d is missing: sum log q(z_id) over the dimensions d before subtracting it from log q(z_i)",
+                   _tc_no_dim_sum),
+                  ("the log-sum-exp is missing: log q(z_i) = log Σ_m w_im q(z_i | x_m) is the log of a sum over m, "
+                   "not a sum of logs", _tc_sum_not_lse)]))
+
+
+def _beta_cases():
+    rng = _rng(13)
+    return [(-np.abs(rng.normal(size=b)) * 100, np.abs(rng.normal(size=b)) * 20, beta)
+            for b, beta in ((4, 2.0), (7, 4.0), (10, 0.5), (3, 10.0))]
+
+
+_spec(Spec("beta_vae_loss", ref_beta_vae_loss, _beta_cases(), slips=[
+    ("β weighs the KL, not the reconstruction", lambda r, k, b: np.mean(k - b * r)),
+    ("β multiplies only the KL: weighing both terms is the plain loss scaled by β",
+     lambda r, k, b: np.mean(b * (k - r))),
+    ("that is the β-weighted ELBO, which is maximised; the loss is its negative",
+     lambda r, k, b: np.mean(r - b * k)),
+    ("the reconstruction term enters the loss with a minus sign: loss = β KL − E_q log p(x | z)",
+     lambda r, k, b: np.mean(b * k + r)),
+    ("the KL is divided by β: a large β must weigh it more, not less",
+     lambda r, k, b: np.mean(k / b - r)),
+], factors=[("the batch size B", lambda a: len(a[0]), "the batch")]))
+
+
+def _mig_cases():
+    rng = _rng(14)
+    return [(np.abs(rng.normal(size=(k, d))), 1 + np.abs(rng.normal(size=k))) for k, d in ((3, 5), (2, 10), (4, 4), (1, 3))]
+
+
+_spec(Spec("mig", ref_mig, _mig_cases(), slips=[
+    ("normalise each gap by its factor's entropy H(v_k)",
+     lambda mi, h: np.mean(np.sort(mi, 1)[:, -1] - np.sort(mi, 1)[:, -2])),
+    ("the gap is between the best and the second-best latent, not the best and the worst",
+     lambda mi, h: np.mean((mi.max(1) - mi.min(1)) / h)),
+    ("np.sort sorts in ascending order: [:, 0] and [:, 1] are the two smallest; the best and the second-best are "
+     "[:, -1] and [:, -2]", lambda mi, h: np.mean((np.sort(mi, 1)[:, 0] - np.sort(mi, 1)[:, 1]) / h)),
+    ("the gap is the best minus the second-best, not the best alone",
+     lambda mi, h: np.mean(np.sort(mi, 1)[:, -1] / h)),
+]))
 
 
 def check_total_correlation(fn) -> CheckResult:
     """``fn(log_q_pairs, dataset_size)`` with log_q_pairs [M, M, D] → the total-correlation estimate, a scalar."""
-    rng = _rng(12)
-    cases = [(_pairs_case(rng, m, d), n) for m, d, n in ((8, 3, 1000), (16, 5, 60000), (4, 2, 50), (32, 4, 8000))]
-    def plain_mixture(p, n):  # every image weighted 1/M: ignores that the batch is a sample of N images
-        return np.mean(_lse(p.sum(-1), 1) - _lse(p, 1).sum(-1))
-    def swapped(p, n):
-        return -ref_total_correlation(p, n)
-    return _check("total_correlation", fn, ref_total_correlation, cases,
-                  slips=[("log q(z) should be taken before Σ_d log q(z_d): the sign is reversed", swapped),
-                         ("the importance weights are missing (1/N for the sample's own image, "
-                          "(N − 1)/(N (M − 1)) for the others)", plain_mixture)])
+    return _check(SPECS["total_correlation"], fn)
 
 
 def check_beta_vae_loss(fn) -> CheckResult:
     """``fn(reconstruction, kl, beta)`` with per-image reconstruction and KL → the β-VAE loss, a scalar."""
-    rng = _rng(13)
-    cases = [(-np.abs(rng.normal(size=b)) * 100, np.abs(rng.normal(size=b)) * 20, beta)
-             for b, beta in ((4, 1.0), (7, 4.0), (10, 0.5), (3, 10.0))]
-    return _check("beta_vae_loss", fn, ref_beta_vae_loss, cases, factors={"the batch size": lambda a: len(a[0])},
-                  slips=[("β weighs the KL, not the reconstruction", lambda r, k, b: np.mean(k - b * r)),
-                         ("that is the ELBO (to maximise); the loss is its negative with β on the KL",
-                          lambda r, k, b: np.mean(r - b * k))])
+    return _check(SPECS["beta_vae_loss"], fn)
 
 
 def check_mig(fn) -> CheckResult:
     """``fn(mutual_information, entropies)``: I(z_j; v_k) as [K, D] and H(v_k) as [K] → MIG, a scalar."""
-    rng = _rng(14)
-    cases = [(np.abs(rng.normal(size=(k, d))), 1 + np.abs(rng.normal(size=k))) for k, d in ((3, 5), (2, 10), (4, 4), (1, 3))]
-    return _check("mig", fn, ref_mig, cases,
-                  slips=[("normalise each gap by its factor's entropy H(v_k)",
-                          lambda mi, h: np.mean(np.sort(mi, 1)[:, -1] - np.sort(mi, 1)[:, -2])),
-                         ("the gap is between the best and the second-best latent, not the best and the worst",
-                          lambda mi, h: np.mean((mi.max(1) - mi.min(1)) / h))])
+    return _check(SPECS["mig"], fn)
 
 
-#: the exercises of each notebook, by name: ``check_<name>`` checks against ``ref_<name>``
+def check_duplicated_latent_prediction(fn) -> CheckResult:
+    """``fn()`` → 'a', 'b', 'c' or 'd': what a copy of the best latent does to a factor's MIG gap (exercise 5.4)."""
+    return _choice("duplicated_latent_prediction", fn, "c", {
+        "a": "the copy adds no information, but the MIG is not about information alone: the runner-up latent now "
+             "knows exactly as much as the best one",
+        "b": "the gap is best minus second-best, and the copy is the new second-best: the gap cannot grow",
+        "c": "the copy knows as much about the factor as the original, so the runner-up equals the best and the gap "
+             "is 0: MIG rewards a factor held by one latent alone, not a factor that is merely well encoded",
+        "d": "the gap is a difference, not a share: best minus an equally good second-best is 0, not half",
+    })
+
+
+#: the exercises of each notebook, in order (exercise N.i is the i-th name of notebook N):
+#: ``check_<name>`` checks against ``ref_<name>``
 EXERCISE_NAMES = {
-    "01_autoencoder": ("encoder_forward", "decoder_forward", "binary_cross_entropy"),
-    "02_variational_autoencoder": ("gaussian_kl", "elbo", "iwae"),
-    "03_reparameterization": ("reparameterized_sample", "score_function_gradient", "leave_one_out_baseline"),
-    "04_label_and_style": ("categorical_entropy", "unlabeled_bound", "m2_loss"),
-    "05_disentangled_representations": ("total_correlation", "beta_vae_loss", "mig"),
+    "01_autoencoder": ("encoder_forward", "decoder_forward", "binary_cross_entropy", "constant_decoder_bce"),
+    "02_variational_autoencoder": ("gaussian_kl", "elbo", "iwae", "iwae_against_k"),
+    "03_reparameterization": ("reparameterized_sample", "score_function_gradient", "leave_one_out_baseline",
+                              "constant_shift_prediction"),
+    "04_label_and_style": ("categorical_entropy", "unlabeled_bound", "m2_loss", "best_classifier"),
+    "05_disentangled_representations": ("total_correlation", "beta_vae_loss", "mig", "duplicated_latent_prediction"),
 }
+#: the exercise number of each name, "4.1" for categorical_entropy
+EXERCISE_NUMBERS = {name: f"{i}.{j}" for i, names in enumerate(EXERCISE_NAMES.values(), 1)
+                    for j, name in enumerate(names, 1)}
+#: the "predict, then run" and "derive" exercises: they make the student think rather than transcribe
+THINK_EXERCISES = ("constant_decoder_bce", "iwae_against_k", "constant_shift_prediction", "best_classifier",
+                   "duplicated_latent_prediction")
 #: notebook → exercise name → (check, reference)
 EXERCISES = {notebook: {name: (globals()[f"check_{name}"], globals()[f"ref_{name}"]) for name in names}
              for notebook, names in EXERCISE_NAMES.items()}

@@ -5,7 +5,7 @@
 A page fails on: a console error or an uncaught exception; a request that failed or that left
 the machine (the network is cut: only file: and data: URLs load); an image that did not load;
 math MathJax could not typeset or never saw (raw ``$...$``, ``\\frac``... left in the text, or
-a MathJax error node); a link to a local file or anchor that does not exist. A reveal.js deck
+a MathJax error node); a figure shown at zero size; a link to a local file or anchor that does not exist. A reveal.js deck
 also fails when a slide's content, with all its fragments shown, is larger than the slide.
 Used by tests/test_site.py; Chromium is Debian's ``chromium`` (or $CHROMIUM), driven by Playwright.
 """
@@ -62,6 +62,13 @@ async () => {
 }
 """
 
+# Figures the page lays out at no size (hidden by the layout, not by the reader).
+_HIDDEN_IMAGES_JS = """
+() => Array.from(document.images)
+  .filter(i => !i.closest('.reveal') && (i.offsetWidth < 2 || i.offsetHeight < 2))
+  .map(i => `a figure is not shown (${i.offsetWidth} x ${i.offsetHeight} px): ${i.getAttribute('src').slice(0, 60)}`)
+"""
+
 _LINKS_JS = """
 () => Array.from(document.querySelectorAll('a[href]')).map(a => [a.getAttribute('href'), a.href])
 """
@@ -88,6 +95,11 @@ async () => {
       Reveal.slide(h, v, slide.querySelectorAll('.fragment').length - 1);
       const sh = slide.scrollHeight, sw = slide.scrollWidth;
       if (sh > tallest.height) tallest = {h, v, height: sh};
+      for (const img of slide.querySelectorAll('img')) {
+        if (!img.closest('aside') && (img.offsetWidth < 2 || img.offsetHeight < 2)) {
+          over.push(`slide ${h + 1}.${v + 1}: a figure is not shown (${img.offsetWidth} x ${img.offsetHeight} px)`);
+        }
+      }
       if (sh > height + 1 || sw > width + 1) {
         const title = (slide.querySelector('h1, h2, h3') || slide).textContent.trim().slice(0, 60);
         over.push(`slide ${h + 1}.${v + 1} (${JSON.stringify(title)}) is ${sw} x ${sh} px, more than ${width} x ${height}`);
@@ -146,6 +158,7 @@ class Checker:
             if (error := page.evaluate(_MATHJAX_JS)):
                 problems.append(error)
             problems += [f"image did not load: {src}" for src in page.evaluate(_IMAGES_JS)]
+            problems += page.evaluate(_HIDDEN_IMAGES_JS)
             problems += page.evaluate(_RAW_TEX_JS)
             problems += self._broken_links(page, path, deck)
             if deck:

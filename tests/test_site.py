@@ -212,6 +212,12 @@ def test_each_failure_is_reported(small, browser, which, old, new, expected):
     assert any(expected in p for p in problems), f"expected {expected!r} in {problems}"
 
 
+@pytest.mark.parametrize("which", [0, 1], ids=["deck", "page"])
+def test_a_figure_the_layout_hides_is_reported(small, browser, which):
+    problems = browser.check(_variant(small[which], "<img ", '<img style="width: 0" '))
+    assert any("a figure is not shown" in p for p in problems), problems
+
+
 def test_a_slide_that_overflows_is_reported(small, browser):
     deck = _variant(small[0], "<h2", '<div style="height: 900px">tall</div><h2')
     problems = browser.check(deck)

@@ -54,8 +54,9 @@ def _digest(folder: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.glob("*.ipynb"))}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """One Chromium for this file, closed before nbval runs the notebooks (both use event loops)."""
     if importlib.util.find_spec("playwright") is None:
         _missing("the Python package playwright is not installed")
     if check_pages.chromium_path() is None:

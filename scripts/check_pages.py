@@ -168,7 +168,7 @@ class Checker:
                 if screenshot:  # the fullest slide: the one nearest to overflowing
                     t = result["tallest"]
                     page.evaluate(f"() => Reveal.slide({t['h']}, {t['v']}, 99)")
-                    page.wait_for_timeout(100)
+                    page.wait_for_timeout(500)  # fragments fade in
                     page.screenshot(path=str(screenshot))
             elif screenshot:  # the top of the page and its first figure
                 page.screenshot(path=str(screenshot))

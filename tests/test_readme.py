@@ -19,7 +19,8 @@ DOCS = [README, ROOT / "benchmarks" / "README.md"]
 
 #: sections a newcomer needs, in the order the README gives them
 REQUIRED_SECTIONS = ["Quick start", "Data", "The notebooks", "Results", "The fast setting", "For students",
-                     "For instructors", "Lecture mode: train once, resume, explore", "GPU", "Tests and CI", "Layout"]
+                     "For instructors", "Slides and website",
+                     "Lecture mode: train once, resume, explore", "GPU", "Tests and CI", "Layout"]
 
 
 def sections(text: str) -> dict[str, str]:

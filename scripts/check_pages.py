@@ -1,0 +1,220 @@
+"""Open built decks and site pages in headless Chromium, offline, and report what is broken.
+
+    python scripts/check_pages.py build/site/index.html notebooks/01_autoencoder.slides.html ...
+
+A page fails on: a console error or an uncaught exception; a request that failed or that left
+the machine (the network is cut: only file: and data: URLs load); an image that did not load;
+math MathJax could not typeset or never saw (raw ``$...$``, ``\\frac``... left in the text, or
+a MathJax error node); a figure shown at zero size; a link to a local file or anchor that does not exist. A reveal.js deck
+also fails when a slide's content, with all its fragments shown, is larger than the slide.
+Used by tests/test_site.py; Chromium is Debian's ``chromium`` (or $CHROMIUM), driven by Playwright.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+VIEWPORT = {"width": 1280, "height": 800}
+# As root in a container, with no network: no sandbox, no background traffic to Google's hosts.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-quic", "--disable-dev-shm-usage"]
+
+
+def chromium_path() -> str | None:
+    for candidate in (os.environ.get("CHROMIUM"), "chromium", "chromium-browser", "google-chrome"):
+        found = candidate and shutil.which(candidate)
+        if found:
+            return found
+    return None
+
+
+# Text that MathJax should have turned into math, looked for outside code, scripts and typeset math.
+_RAW_TEX_JS = r"""
+() => {
+  const skip = new Set(['SCRIPT', 'STYLE', 'PRE', 'CODE', 'TEXTAREA', 'MJX-CONTAINER', 'ASIDE']);
+  const tex = /\$[^$\n]+\$|\\\(|\\\[|\\[a-zA-Z]{2,}/;
+  const found = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    let el = node.parentElement, skipped = false;
+    for (; el; el = el.parentElement) {
+      if (skip.has(el.tagName) || el.classList.contains('jp-InputArea-editor')) { skipped = true; break; }
+    }
+    const m = !skipped && node.textContent.match(tex);
+    if (m) found.push('raw TeX left in the text: ' + JSON.stringify(node.textContent.trim().slice(0, 120)));
+  }
+  for (const err of document.querySelectorAll('mjx-merror, [data-mjx-error]')) {
+    found.push('MathJax error: ' + (err.getAttribute('data-mjx-error') || err.textContent).slice(0, 120));
+  }
+  return found;
+}
+"""
+
+_IMAGES_JS = """
+async () => {
+  const imgs = Array.from(document.images);
+  await Promise.all(imgs.map(i => i.decode().catch(() => null)));
+  return imgs.filter(i => !i.complete || i.naturalWidth === 0).map(i => i.getAttribute('src').slice(0, 80));
+}
+"""
+
+# Figures the page lays out at no size (hidden by the layout, not by the reader).
+_HIDDEN_IMAGES_JS = """
+() => Array.from(document.images)
+  .filter(i => !i.closest('.reveal') && (i.offsetWidth < 2 || i.offsetHeight < 2))
+  .map(i => `a figure is not shown (${i.offsetWidth} x ${i.offsetHeight} px): ${i.getAttribute('src').slice(0, 60)}`)
+"""
+
+_LINKS_JS = """
+() => Array.from(document.querySelectorAll('a[href]')).map(a => [a.getAttribute('href'), a.href])
+"""
+
+_MATHJAX_JS = """
+async () => {
+  if (!window.MathJax || !window.MathJax.startup) return 'MathJax did not load';
+  await window.MathJax.startup.promise;
+  return null;
+}
+"""
+
+# Every leaf slide in turn, all fragments shown; returns slides bigger than the configured size.
+_OVERFLOW_JS = """
+async () => {
+  await window.deckReady;
+  const {width, height} = Reveal.getConfig();
+  const over = [];
+  let tallest = {h: 0, v: 0, height: 0};
+  Reveal.getHorizontalSlides().forEach((hs, h) => {
+    const stack = hs.querySelectorAll(':scope > section');
+    const leaves = stack.length ? Array.from(stack) : [hs];
+    leaves.forEach((slide, v) => {
+      Reveal.slide(h, v, slide.querySelectorAll('.fragment').length - 1);
+      const sh = slide.scrollHeight, sw = slide.scrollWidth;
+      if (sh > tallest.height) tallest = {h, v, height: sh};
+      for (const img of slide.querySelectorAll('img')) {
+        if (!img.closest('aside') && (img.offsetWidth < 2 || img.offsetHeight < 2)) {
+          over.push(`slide ${h + 1}.${v + 1}: a figure is not shown (${img.offsetWidth} x ${img.offsetHeight} px)`);
+        }
+      }
+      if (sh > height + 1 || sw > width + 1) {
+        const title = (slide.querySelector('h1, h2, h3') || slide).textContent.trim().slice(0, 60);
+        over.push(`slide ${h + 1}.${v + 1} (${JSON.stringify(title)}) is ${sw} x ${sh} px, more than ${width} x ${height}`);
+      }
+    });
+  });
+  return {over, tallest};
+}
+"""
+
+
+def _anchor_exists(path: Path, anchor: str) -> bool:
+    text = path.read_text(encoding="utf-8", errors="replace")
+    return re.search(r"""\sid=["']%s["']""" % re.escape(anchor), text) is not None
+
+
+class Checker:
+    """One headless Chromium for many pages: ``with Checker() as c: problems = c.check(path)``."""
+
+    def __init__(self, executable: str | None = None):
+        self.executable = executable or chromium_path()
+        if self.executable is None:
+            raise FileNotFoundError("no Chromium found (Debian: apt-get install chromium; or set $CHROMIUM)")
+
+    def __enter__(self):
+        from playwright.sync_api import sync_playwright
+        self._pw = sync_playwright().start()
+        self.browser = self._pw.chromium.launch(executable_path=self.executable, headless=True, args=CHROMIUM_ARGS)
+        return self
+
+    def __exit__(self, *exc):
+        self.browser.close()
+        self._pw.stop()
+
+    def check(self, path: Path, screenshot: Path | None = None, dark_screenshot: Path | None = None) -> list[str]:
+        """Problems found on the page or deck at ``path`` (an empty list when it is fine)."""
+        path = Path(path).resolve()
+        deck = path.name.endswith(".slides.html")
+        problems: list[str] = []
+        context = self.browser.new_context(viewport=VIEWPORT, offline=True)
+
+        def route(r):
+            if r.request.url.startswith(("file:", "data:")):
+                r.continue_()
+            else:
+                problems.append(f"request leaves the machine: {r.request.url}")
+                r.abort()
+
+        context.route("**/*", route)
+        page = context.new_page()
+        page.on("console", lambda m: m.type == "error" and problems.append(f"console error: {m.text}"))
+        page.on("pageerror", lambda e: problems.append(f"uncaught exception: {e}"))
+        page.on("requestfailed", lambda r: problems.append(f"failed to load {r.url[:120]}: {r.failure}"))
+        try:
+            page.goto(path.as_uri(), wait_until="load")
+            if (error := page.evaluate(_MATHJAX_JS)):
+                problems.append(error)
+            problems += [f"image did not load: {src}" for src in page.evaluate(_IMAGES_JS)]
+            problems += page.evaluate(_HIDDEN_IMAGES_JS)
+            problems += page.evaluate(_RAW_TEX_JS)
+            problems += self._broken_links(page, path, deck)
+            if deck:
+                page.evaluate("async () => { await window.deckReady; Reveal.configure({transition: 'none'}); }")
+                result = page.evaluate(_OVERFLOW_JS)
+                problems += result["over"]
+                if screenshot:  # the fullest slide: the one nearest to overflowing
+                    t = result["tallest"]
+                    page.evaluate(f"() => Reveal.slide({t['h']}, {t['v']}, 99)")
+                    page.wait_for_timeout(500)  # fragments fade in
+                    page.screenshot(path=str(screenshot))
+            elif screenshot:  # the top of the page and its first figure
+                page.screenshot(path=str(screenshot))
+                if dark_screenshot:
+                    page.emulate_media(color_scheme="dark")
+                    page.evaluate("() => { const i = document.querySelector('.jp-OutputArea-output img');"
+                                  " if (i) i.scrollIntoView({block: 'center'}); }")
+                    page.screenshot(path=str(dark_screenshot))
+        finally:
+            context.close()
+        return problems
+
+    @staticmethod
+    def _broken_links(page, path: Path, deck: bool) -> list[str]:
+        broken = []
+        for raw, resolved in page.evaluate(_LINKS_JS):
+            url = urlparse(resolved)
+            if url.scheme != "file":
+                continue  # web links cannot be followed offline
+            target = Path(unquote(url.path))
+            if not target.exists():
+                broken.append(f"broken link: {raw}")
+            elif url.fragment and target.suffix == ".html":
+                same = target.resolve() == path
+                if same and deck and url.fragment.startswith("/"):
+                    continue  # reveal.js's own slide addresses, #/3/1
+                # a browser tries the fragment as written, then percent-decoded
+                ids = {url.fragment, unquote(url.fragment)}
+                found = any(page.evaluate("id => document.getElementById(id) !== null", i) if same
+                            else _anchor_exists(target, i) for i in ids)
+                if not found:
+                    broken.append(f"broken link: {raw} (no element with that id)")
+        return broken
+
+
+def main(argv: list[str]) -> int:
+    failed = 0
+    with Checker() as checker:
+        for name in argv:
+            problems = checker.check(Path(name))
+            failed += bool(problems)
+            print(f"{'FAIL' if problems else 'ok  '} {name}")
+            for p in problems:
+                print(f"     {p}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -129,10 +129,27 @@ def _difference(got, want, where, rtol, atol):
 
 def _check(spec: Spec, student: Callable) -> CheckResult:
     """Run ``student`` and the reference on every input and explain what differs."""
-    name, rtol, atol = spec.name, spec.rtol, spec.atol
+    outputs = _outputs(spec, student)
+    if isinstance(outputs, CheckResult):
+        return outputs
+    gots, wants = outputs
+    n, notes = len(spec.cases), [note for _, note in spec.extreme]
+    ok = [_close(g, w, spec.rtol, spec.atol) for g, w in zip(gots, wants)]
+    if all(ok):
+        return _report(spec.name, True, f"matches the reference on {n} ordinary inputs"
+                       + (f" and {len(notes)} extreme one{'s' * (len(notes) > 1)}" if notes else ""))
+    first = ok.index(False)
+    detail = _difference(gots[first], wants[first], _describe(first, n, notes), spec.rtol, spec.atol)
+    if all(ok[:n]):  # right on every ordinary input, wrong on an extreme one
+        return _report(spec.name, False, f"right on the {n} ordinary inputs, wrong on the extreme input: "
+                                         f"{notes[first - n]}", detail)
+    return _report(spec.name, False, _diagnosis(spec, gots[:n], wants[:n]), detail)
+
+
+def _outputs(spec: Spec, student: Callable):
+    """(student's outputs, reference outputs) on every input, or the :class:`CheckResult` of a run that failed."""
     inputs = list(spec.cases) + [args for args, _ in spec.extreme]
-    notes = [note for _, note in spec.extreme]
-    n = len(spec.cases)
+    n, notes = len(spec.cases), [note for _, note in spec.extreme]
     wants, gots = [], []
     for i, args in enumerate(inputs):
         want = _numpy(spec.reference(*args))
@@ -140,52 +157,44 @@ def _check(spec: Spec, student: Callable) -> CheckResult:
             with np.errstate(all="ignore"):  # as in the notebooks: the student's function gets float32 arrays
                 got = student(*[a.astype(np.float32) if isinstance(a, np.ndarray) else a for a in args])
         except NotImplementedError as err:
-            return _report(name, False, *_not_implemented(name, err))
+            return _report(spec.name, False, *_not_implemented(spec.name, err))
         except Exception as err:  # noqa: BLE001 - the student's code may raise anything
-            return _report(name, False, f"raised {type(err).__name__}", f"on {_describe(i, n, notes)}: {err}")
+            return _report(spec.name, False, f"raised {type(err).__name__}", f"on {_describe(i, n, notes)}: {err}")
         try:
             got = _numpy(got)
         except (TypeError, ValueError) as err:
-            return _report(name, False, f"returned {type(got).__name__}, which is not an array of numbers", str(err))
+            return _report(spec.name, False, f"returned {type(got).__name__}, which is not an array of numbers", str(err))
         if got.shape != want.shape:
             hint = ""
             if got.ndim < want.ndim:
                 hint = ": an axis is reduced that should stay (e.g. the batch)"
             elif got.ndim > want.ndim:
                 hint = ": an axis is not summed or averaged yet"
-            return _report(name, False, f"shape {got.shape}, expected {want.shape}{hint}")
+            return _report(spec.name, False, f"shape {got.shape}, expected {want.shape}{hint}")
         wants.append(want)
         gots.append(got)
-    ok = [_close(g, w, rtol, atol) for g, w in zip(gots, wants)]
-    if all(ok):
-        return _report(name, True, f"matches the reference on {n} ordinary inputs"
-                       + (f" and {len(notes)} extreme one{'s' * (len(notes) > 1)}" if notes else ""))
-    first = ok.index(False)
-    detail = _difference(gots[first], wants[first], _describe(first, n, notes), rtol, atol)
-    if all(ok[:n]):  # right on every ordinary input, wrong on an extreme one
-        return _report(name, False, f"right on the {n} ordinary inputs, wrong on the extreme input: "
-                                    f"{notes[first - n]}", detail)
+    return gots, wants
+
+
+def _diagnosis(spec: Spec, got_o: list, want_o: list) -> str:
+    """What is wrong, from the ordinary inputs: a listed slip, else a pattern every input shows, else "values differ"."""
+    rtol, atol = spec.rtol, spec.atol
     for diagnosis, wrong in spec.slips:
         with np.errstate(all="ignore"):
             outs = [_numpy(wrong(*args)) for args in spec.cases]
-        if all(_close(g, o, rtol, atol) for g, o in zip(gots[:n], outs)):
-            return _report(name, False, diagnosis, detail)
-    got_o, want_o = gots[:n], wants[:n]
-    bad = [i for i in range(n) if not np.all(np.isfinite(got_o[i]))]
-    if bad:
-        return _report(name, False, "the result contains NaN or inf on an ordinary input (a log of 0? an exp that "
-                                    "overflows?)", detail)
+        if all(_close(g, o, rtol, atol) for g, o in zip(got_o, outs)):
+            return diagnosis
+    if any(not np.all(np.isfinite(g)) for g in got_o):
+        return "the result contains NaN or inf on an ordinary input (a log of 0? an exp that overflows?)"
     if all(np.abs(w).max() > 1e-8 and _close(g, -w, rtol, atol) for g, w in zip(got_o, want_o)):
-        return _report(name, False, "the sign is reversed on every input", detail)
+        return "the sign is reversed on every input"
     for label, factor, axis in spec.factors:
         fs = [float(factor(args)) for args in spec.cases]
         if any(f != 1 for f in fs):
             if all(_close(g, w * f, rtol, atol) for g, w, f in zip(got_o, want_o, fs)):
-                return _report(name, False, f"too large by a factor of {label} on every input: a sum over {axis} "
-                                            "where the mean belongs", detail)
+                return f"too large by a factor of {label} on every input: a sum over {axis} where the mean belongs"
             if all(_close(g, w / f, rtol, atol) for g, w, f in zip(got_o, want_o, fs)):
-                return _report(name, False, f"too small by a factor of {label} on every input: a mean over {axis} "
-                                            "where the sum belongs", detail)
+                return f"too small by a factor of {label} on every input: a mean over {axis} where the sum belongs"
     g_all, w_all = np.concatenate([g.ravel() for g in got_o]), np.concatenate([w.ravel() for w in want_o])
     nonzero = np.abs(w_all) > 1e-8
     if nonzero.sum() >= 3:  # a factor or offset claimed only when at least three values share it
@@ -193,17 +202,15 @@ def _check(spec: Spec, student: Callable) -> CheckResult:
         r = float(np.median(ratio))
         if not np.isclose(r, 1.0, rtol=1e-3) and np.allclose(ratio, r, rtol=1e-3):
             if np.isclose(r, 1 / np.log(2), rtol=1e-3):
-                return _report(name, False, "every value is 1/ln 2 = 1.443 times the expected one: that is bits "
-                                            "(log base 2); the models work in nats (the natural log)", detail)
-            return _report(name, False, f"every value is {r:.4g} times the expected one, on every input: a wrong "
-                                        "constant factor", detail)
+                return ("every value is 1/ln 2 = 1.443 times the expected one: that is bits (log base 2); the models "
+                        "work in nats (the natural log)")
+            return f"every value is {r:.4g} times the expected one, on every input: a wrong constant factor"
     if g_all.size >= 3:
         offset = g_all - w_all
         d = float(np.median(offset))
         if abs(d) > atol and np.allclose(offset, d, rtol=1e-3, atol=atol):
-            return _report(name, False, f"every value is off by the same {d:.4g}: a missing or extra constant term",
-                           detail)
-    return _report(name, False, "values differ", detail)
+            return f"every value is off by the same {d:.4g}: a missing or extra constant term"
+    return "values differ"
 
 
 def _choice(name: str, fn: Callable, answer: str, why: dict[str, str]) -> CheckResult:

@@ -34,3 +34,17 @@ def test_plot_input_errors():
 def test_markdown_table_formats_rows():
     table = plotting.markdown_table(["model", "ELBO"], [["2-D", -150.1234], ["20-D", np.float32(-99.5)]])
     assert table.data.splitlines() == ["| model | ELBO |", "|---|---|", "| 2-D | -150.12 |", "| 20-D | -99.50 |"]
+    # a "|" inside a cell is escaped, so the row keeps as many cells as the header (GitHub-flavoured tables)
+    table = plotting.markdown_table(["max q(y|x)", "n"], [["q(y|x)", 1]])
+    assert [line.replace("\\|", "").count("|") for line in table.data.splitlines()] == [3, 3, 3]
+
+
+def test_latent_grid_outlines_the_marked_cells():
+    mark = np.zeros((3, 3), bool)
+    mark[0, 2] = mark[2, 0] = True
+    fig = plotting.latent_grid(lambda z: np.zeros((len(z), 4, 4)), extent=(0, 3, 0, 3), n=3, mark=mark,
+                               mark_label="no code here")
+    boxes = [p.get_xy() for p in fig.axes[0].patches]
+    assert sorted(boxes) == [(0.0, 0.0), (2.0, 2.0)]  # top-right and bottom-left cells (z_2 grows upwards)
+    with pytest.raises(ValueError, match="mark"):
+        plotting.latent_grid(lambda z: np.zeros((len(z), 4, 4)), n=3, mark=np.zeros((2, 2), bool))

@@ -11,6 +11,7 @@ from vae_tf._quiet import import_tensorflow_quietly as _import_tf
 _import_tf()  # before anything else imports TensorFlow: keeps its native start-up log quiet
 
 from vae_tf.config import device_summary, header, is_fast, pick, set_seed  # noqa: E402
+from vae_tf.claims import claim  # noqa: E402
 from vae_tf.data import DataError, binarize_fixed, load_mnist, make_dataset, mask_labels  # noqa: E402
 from vae_tf.autoencoder import Autoencoder  # noqa: E402
 from vae_tf.vae import VAE  # noqa: E402
@@ -21,7 +22,7 @@ from vae_tf.explorer import latent_explorer  # noqa: E402
 from vae_tf import disentangle, estimators, plotting  # noqa: E402
 from vae_tf.cache import fit_or_load, remember  # noqa: E402
 
-__all__ = ["Autoencoder", "BetaVAE", "Classifier", "DataError", "SemiSupervisedVAE", "TCVAE", "VAE", "binarize_fixed",
+__all__ = ["Autoencoder", "BetaVAE", "Classifier", "DataError", "SemiSupervisedVAE", "TCVAE", "VAE", "binarize_fixed", "claim",
            "device_summary", "disentangle", "estimators", "fit_or_load", "header", "is_fast", "latent_explorer",
            "linear_probe_accuracy", "load_mnist", "make_dataset", "mask_labels", "pick", "plotting", "remember",
            "set_seed"]

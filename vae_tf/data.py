@@ -54,11 +54,7 @@ class MNIST:
         return f"{self.source}: {len(self.x_train)} train / {len(self.x_test)} test images of {self.image_shape}"
 
     def subset(self, n_train: int | None = None, n_test: int | None = None) -> "MNIST":
-        """The first ``n_train`` / ``n_test`` images (``None`` keeps all); ``describe`` then says what was cut.
-
-        The notebooks take at most 8,000 / 2,000 images in full mode (all of mnist-mini; the first
-        of the 60,000 / 10,000 of the download), so a notebook takes minutes whichever data it finds.
-        """
+        """The first ``n_train`` / ``n_test`` images (``None`` keeps all); ``describe`` then says what was cut."""
         for name, n in (("n_train", n_train), ("n_test", n_test)):
             if n is not None and (not isinstance(n, (int, np.integer)) or n <= 0):
                 raise ValueError(f"{name}={n!r}: expected a positive number of images or None")

@@ -15,6 +15,11 @@ STYLE = {
     "grid.alpha": 0.3,
     "font.size": 10,
     "image.cmap": "gray_r",
+    # opaque white: figures stay readable in a dark JupyterLab theme or web page
+    "figure.facecolor": "white",
+    "savefig.facecolor": "white",
+    "axes.facecolor": "white",
+    "savefig.transparent": False,
 }
 DIGIT_COLORS = plt.get_cmap("tab10")
 
@@ -93,10 +98,12 @@ def latent_scatter(z, labels, title: str | None = None, ax=None, max_points: int
 
 
 def latent_grid(decode: Callable[[np.ndarray], np.ndarray], extent: tuple[float, float, float, float] = (-3, 3, -3, 3),
-                n: int = 15, title: str | None = None):
+                n: int = 15, title: str | None = None, mark=None, mark_label: str | None = None):
     """Decode an n×n grid of points z = (z_1, z_2) over ``extent`` and tile the images into one picture.
 
     ``decode`` maps an array of shape (n*n, 2) to images (n*n, rows, cols). z_2 grows upwards.
+    ``mark``: an (n, n) boolean array (rows top to bottom, as drawn) of cells to outline in red,
+    described in the legend by ``mark_label``.
     """
     x0, x1, y0, y1 = extent
     g1, g2 = np.linspace(x0, x1, n), np.linspace(y1, y0, n)
@@ -106,6 +113,16 @@ def latent_grid(decode: Callable[[np.ndarray], np.ndarray], extent: tuple[float,
     canvas = images.reshape(n, n, rows, cols).transpose(0, 2, 1, 3).reshape(n * rows, n * cols)
     fig, ax = plt.subplots(figsize=(5.5, 5.5))
     ax.imshow(canvas, extent=(x0, x1, y0, y1), vmin=0, vmax=1)
+    if mark is not None:
+        mark = np.asarray(mark, bool)
+        if mark.shape != (n, n):
+            raise ValueError(f"mark: expected an ({n}, {n}) boolean array, got shape {mark.shape}")
+        w, h = (x1 - x0) / n, (y1 - y0) / n
+        for r, c in zip(*np.nonzero(mark)):
+            ax.add_patch(plt.Rectangle((x0 + c * w, y1 - (r + 1) * h), w, h, fill=False, ec="C3", lw=1.2,
+                                       label=mark_label if (r, c) == tuple(np.argwhere(mark)[0]) else None))
+        if mark_label and mark.any():
+            ax.legend(loc="upper left", bbox_to_anchor=(0, -0.1), frameon=False, fontsize=8)
     ax.grid(False)
     ax.set_xlabel("$z_1$")
     ax.set_ylabel("$z_2$")
@@ -115,26 +132,29 @@ def latent_grid(decode: Callable[[np.ndarray], np.ndarray], extent: tuple[float,
 
 
 def training_curves(histories: Mapping[str, Mapping[str, Sequence[float]]] | Mapping[str, Sequence[float]],
-                    keys: Sequence[str] = ("loss",), ylabel: str | None = None, title: str | None = None):
+                    keys: Sequence[str] = ("loss",), ylabel: str | None = None, title: str | None = None,
+                    key_labels: Mapping[str, str] | None = None):
     """Per-epoch curves from Keras ``History.history`` dicts.
 
     ``histories`` is one history dict or ``{name: history}`` for several models; each key
-    in ``keys`` is drawn solid, its ``val_`` counterpart (when logged) dashed.
+    in ``keys`` is drawn solid, its ``val_`` counterpart (when logged) dashed. One colour per model,
+    or per key when there is one model; ``key_labels`` names the keys in the legend.
     """
     if histories and all(isinstance(v, Sequence) for v in histories.values()):
         histories = {"": histories}
+    key_labels = dict(key_labels or {})
     fig, ax = plt.subplots(figsize=(6, 3.5))
     for i, (name, hist) in enumerate(histories.items()):
-        color = f"C{i}"
         for j, key in enumerate(keys):
             if key not in hist:
                 raise KeyError(f"{key!r} not in history {name!r} (has {sorted(hist)})")
+            color = f"C{i if len(histories) > 1 else j}"
             epochs = np.arange(1, len(hist[key]) + 1)
             marker = ["o", "s", "^", "v"][j % 4]
-            label = " ".join(filter(None, [name, key]))
-            ax.plot(epochs, hist[key], color=color, marker=marker, ms=3, label=f"{label} (train)")
+            label = " ".join(filter(None, [name, key_labels.get(key, key if len(keys) > 1 else "")]))
+            ax.plot(epochs, hist[key], color=color, marker=marker, ms=3, label=f"{label} (training)".strip())
             if f"val_{key}" in hist:
-                ax.plot(epochs, hist[f"val_{key}"], color=color, marker=marker, ms=3, ls="--", label=f"{label} (test)")
+                ax.plot(epochs, hist[f"val_{key}"], color=color, marker=marker, ms=3, ls="--", label=f"{label} (test)".strip())
     ax.set_xlabel("epoch")
     ax.set_ylabel(ylabel or ", ".join(keys))
     if title:
@@ -148,10 +168,10 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence], floatfmt: s
     """A table for notebooks: an IPython Markdown object (plain text in a static viewer)."""
     from IPython.display import Markdown
 
-    def fmt(v):
-        return format(v, floatfmt) if isinstance(v, (float, np.floating)) else str(v)
+    def fmt(v):  # a "|" inside a cell (q(y|x)) would split it: escaped
+        return (format(v, floatfmt) if isinstance(v, (float, np.floating)) else str(v)).replace("|", "\\|")
 
-    lines = ["| " + " | ".join(map(str, headers)) + " |", "|" + "---|" * len(headers)]
+    lines = ["| " + " | ".join(fmt(h) for h in headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(fmt(v) for v in row) + " |" for row in rows]
     return Markdown("\n".join(lines))
 

@@ -47,7 +47,7 @@ def test_hit_loads_the_saved_weights_without_training(images, tmp_path, monkeypa
     def no_training(*args, **kwargs):
         raise AssertionError("a training step ran on a cache hit")
     monkeypatch.setattr(vae_tf.VAE, "train_step", no_training)
-    again = _fit(second, images, tmp_path, callbacks=[EpochTimer()])
+    again = _fit(second, images, tmp_path, callbacks=[EpochTimer()], verbose=0)
     assert again.from_cache and "loaded from the cache" in capsys.readouterr().out
     assert again.history == run.history  # curves still plot
     for a, b in zip(_weights(first), _weights(second)):
@@ -84,7 +84,7 @@ def test_truncated_or_mismatched_entry_is_detected_and_retrained(images, tmp_pat
     run = _fit(_vae(), images, tmp_path)
     run.path.write_bytes(run.path.read_bytes()[: run.path.stat().st_size // 2])
     model = _vae()
-    again = _fit(model, images, tmp_path)
+    again = _fit(model, images, tmp_path, verbose=0)
     out = capsys.readouterr().out
     assert not again.from_cache and "unusable" in out and run.path.name in out
     for a, b in zip(_weights(model), [np.asarray(w) for w in _reference_weights(images, tmp_path / "ref")]):
@@ -132,7 +132,7 @@ def test_resume_after_an_interrupt_equals_an_uninterrupted_run(small_mnist, tmp_
     assert not cache.entries(tmp_path / "b")  # nothing half-trained reaches the cache
     interrupt.epoch = None
     resumed_model = make()  # a fresh process would start from a freshly built model
-    resumed = _run(resumed_model, x, y, cache_dir=tmp_path / "b", callbacks=[interrupt], **kwargs)
+    resumed = _run(resumed_model, x, y, cache_dir=tmp_path / "b", callbacks=[interrupt], verbose=0, **kwargs)
     assert "resuming from the checkpoint after epoch 2 of 4" in capsys.readouterr().out
     assert resumed.resumed_from == 2
     for a, b in zip(_weights(whole), _weights(resumed_model)):
@@ -159,6 +159,7 @@ def test_nan_stops_with_the_last_finite_weights_and_caches_nothing(images, tmp_p
 
 def test_clear_and_off_setting(images, tmp_path, monkeypatch, capsys):
     _fit(_vae(), images, tmp_path, epochs=1)
+    capsys.readouterr()
     assert cache.main(["--dir", str(tmp_path), "--list"]) == 0 and "VAE-" in capsys.readouterr().out
     assert cache.clear(tmp_path, name="other") == 0
     assert cache.clear(tmp_path) == 1 and not cache.entries(tmp_path)

@@ -46,5 +46,8 @@ def test_latent_grid_outlines_the_marked_cells():
                                mark_label="no code here")
     boxes = [p.get_xy() for p in fig.axes[0].patches]
     assert sorted(boxes) == [(0.0, 0.0), (2.0, 2.0)]  # top-right and bottom-left cells (z_2 grows upwards)
+    centres = []
+    plotting.latent_grid(lambda z: centres.append(z) or np.zeros((len(z), 4, 4)), extent=(0, 3, 0, 3), n=3)
+    assert centres[0][0].tolist() == [0.5, 2.5] and centres[0][-1].tolist() == [2.5, 0.5]  # cell centres
     with pytest.raises(ValueError, match="mark"):
         plotting.latent_grid(lambda z: np.zeros((len(z), 4, 4)), n=3, mark=np.zeros((2, 2), bool))

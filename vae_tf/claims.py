@@ -16,13 +16,11 @@ class ClaimError(AssertionError):
     """A statement a notebook makes about its own results no longer holds."""
 
 
-def claim(holds, statement: str) -> bool:
-    """Check ``holds`` (a comparison of the numbers shown) for ``statement`` (what the text says); returns it."""
-    holds = bool(holds)
-    if holds:
+def claim(holds, statement: str) -> None:
+    """Check ``holds`` (a comparison of the numbers shown) for ``statement`` (what the text says)."""
+    if bool(holds):
         print(f"✔ {statement}")
     elif config.is_fast():
         warnings.warn(f"not shown in the fast setting: {statement}", RuntimeWarning, stacklevel=2)
     else:
         raise ClaimError(f"the notebook says '{statement}', but its results no longer show it")
-    return holds

@@ -99,27 +99,28 @@ def latent_scatter(z, labels, title: str | None = None, ax=None, max_points: int
 
 def latent_grid(decode: Callable[[np.ndarray], np.ndarray], extent: tuple[float, float, float, float] = (-3, 3, -3, 3),
                 n: int = 15, title: str | None = None, mark=None, mark_label: str | None = None):
-    """Decode an n×n grid of points z = (z_1, z_2) over ``extent`` and tile the images into one picture.
+    """Split ``extent`` into n×n cells, decode the centre z = (z_1, z_2) of each, and tile the images into one picture.
 
     ``decode`` maps an array of shape (n*n, 2) to images (n*n, rows, cols). z_2 grows upwards.
-    ``mark``: an (n, n) boolean array (rows top to bottom, as drawn) of cells to outline in red,
+    ``mark``: an (n, n) boolean array (rows top to bottom, as drawn) of cells to shade in red,
     described in the legend by ``mark_label``.
     """
     x0, x1, y0, y1 = extent
-    g1, g2 = np.linspace(x0, x1, n), np.linspace(y1, y0, n)
+    g1 = x0 + (np.arange(n) + 0.5) * (x1 - x0) / n
+    g2 = y1 - (np.arange(n) + 0.5) * (y1 - y0) / n
     z = np.array([[a, b] for b in g2 for a in g1], dtype=np.float32)
     images = _as_images(decode(z))
     rows, cols = images.shape[1:]
     canvas = images.reshape(n, n, rows, cols).transpose(0, 2, 1, 3).reshape(n * rows, n * cols)
     fig, ax = plt.subplots(figsize=(5.5, 5.5))
-    ax.imshow(canvas, extent=(x0, x1, y0, y1), vmin=0, vmax=1)
+    ax.imshow(canvas, extent=(x0, x1, y0, y1), vmin=0, vmax=1, aspect="auto")  # a square picture, whatever the ranges
     if mark is not None:
         mark = np.asarray(mark, bool)
         if mark.shape != (n, n):
             raise ValueError(f"mark: expected an ({n}, {n}) boolean array, got shape {mark.shape}")
         w, h = (x1 - x0) / n, (y1 - y0) / n
         for r, c in zip(*np.nonzero(mark)):
-            ax.add_patch(plt.Rectangle((x0 + c * w, y1 - (r + 1) * h), w, h, fill=False, ec="C3", lw=1.2,
+            ax.add_patch(plt.Rectangle((x0 + c * w, y1 - (r + 1) * h), w, h, fc=(0.84, 0.15, 0.16, 0.3), ec="none",
                                        label=mark_label if (r, c) == tuple(np.argwhere(mark)[0]) else None))
         if mark_label and mark.any():
             ax.legend(loc="upper left", bbox_to_anchor=(0, -0.1), frameon=False, fontsize=8)

@@ -215,13 +215,13 @@ def _prepared(model, x, y, seed, first_epoch, fit_kwargs):
 
 
 def fit_or_load(model, x, y=None, *, epochs: int, seed: int = 0, name: str | None = None, validation_data=None,
-                callbacks=None, cache_dir=None, verbose: int = 0, **fit_kwargs):
+                callbacks=None, cache_dir=None, verbose: int = -1, **fit_kwargs):
     """Train ``model`` with ``model.fit(x, y, epochs=..., **fit_kwargs)`` from the initial weights ``seed``
     gives it, or load the result from the cache; returns the model, its history in ``model.history``.
 
     ``x`` (and ``y``, ``validation_data``) are NumPy arrays; ``fit_kwargs`` are the fit settings
-    (``batch_size``, ``binarize``, ...). Prints one line saying whether it trained, resumed or
-    loaded (``verbose=-1`` silences it; ``verbose`` goes to Keras). A run stopped by the NaN guard is
+    (``batch_size``, ``binarize``, ...). Silent by default; ``verbose=0`` prints one line saying
+    whether it trained, resumed or loaded, and ``verbose`` > 0 also goes to Keras (progress bars). A run stopped by the NaN guard is
     not cached: the model keeps its last finite state and ``model.history.stopped_at`` says where.
     An unusable cache folder is reported once and training goes on without it.
     """

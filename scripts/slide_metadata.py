@@ -33,6 +33,7 @@ import nbformat
 PROSE_LIMIT = 450
 PROSE_LIMIT_UNDER_FIGURE = 200   # a figure fills most of a slide: longer prose under it goes to the notes
 CODE_LINES_FRAGMENT = 12
+SLIDE_BUDGET = 600               # px of a 720-px slide that its cells may fill before the next one opens a continuation
 DISPLAY_MIMES = ("image/png", "image/jpeg", "image/svg+xml", "text/markdown", "text/html")
 SOLUTION = "### BEGIN SOLUTION"
 
@@ -116,18 +117,41 @@ def split_markdown(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
+def height(cell) -> int:
+    """A rough height in px of ``cell`` on a slide (the deck's CSS caps code, text outputs and figures)."""
+    if cell.cell_type == "markdown":
+        text = re.sub(r"\$\$.*?\$\$", "", cell.source, flags=re.DOTALL)
+        equations = cell.source.count("$$") // 2
+        return 30 + 28 * sum(1 + len(line) // 100 for line in text.splitlines() if line.strip()) + 80 * equations
+    code = min(18 * len(cell.source.splitlines()), 170) + 20
+    outputs = 0
+    for out in cell.get("outputs", []):
+        data = out.get("data", {})
+        if "image/png" in data or "image/svg+xml" in data:
+            outputs += 390
+        elif out.get("output_type") == "stream" or "text/markdown" in data or "text/plain" in data:
+            outputs += 100
+    return code + outputs
+
+
 def assign(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """A copy of ``nb`` with a slide type on every cell (existing ones kept)."""
+    """A copy of ``nb`` with a slide type on every cell (existing ones kept). A fragment that would
+    take a slide past ``SLIDE_BUDGET`` opens a continuation slide (a subslide) instead."""
     nb = nbformat.from_dict(nb)
-    after_figure = False
+    after_figure, filled = False, 0
     for cell in nb.cells:
         slideshow = dict(cell.metadata.get("slideshow", {}))
-        slideshow.setdefault("slide_type", slide_type(cell, after_figure))
+        if "slide_type" not in slideshow:
+            kind = slide_type(cell, after_figure)
+            if kind == "fragment" and filled + height(cell) > SLIDE_BUDGET:
+                kind = "subslide"
+            slideshow["slide_type"] = kind
         cell.metadata["slideshow"] = nbformat.from_dict(slideshow)
         if slideshow["slide_type"] in ("slide", "subslide"):
-            after_figure = False
+            after_figure, filled = False, 0
         if slideshow["slide_type"] not in ("skip", "notes"):
             after_figure = after_figure or _has_display(cell)
+            filled += height(cell)
     return nb
 
 

@@ -66,6 +66,21 @@ def test_snr_is_not_floored_by_the_number_of_repeats():
     assert 0.05 < naive < 0.2
 
 
+@pytest.mark.parametrize("shape", ["isotropic", "one direction"])
+def test_snr_floor_matches_the_noise_of_the_norm_estimate(shape):
+    # zero-mean Gaussian draws: the estimate of ‖E g‖² has standard deviation √(2 tr Σ²)/n, so the floor
+    # (twice that, over tr Σ) is 2√(2/p)/n for isotropic noise in p dimensions and 2√2/n along one direction
+    rng, n, p = np.random.default_rng(4), 25, 400
+    direction = rng.normal(size=p)
+    draw = (lambda: rng.normal(size=p)) if shape == "isotropic" else (lambda: rng.normal() * direction)
+    floors = [E.estimator_variance(draw, repeats=n)["snr_floor"] for _ in range(20)]
+    expected = 2 * np.sqrt(2 / p) / n if shape == "isotropic" else 2 * np.sqrt(2) / n
+    np.testing.assert_allclose(np.median(floors), expected, rtol=0.25)
+    # and the SNR estimate of pure noise exceeds the floor in only a few per cent of runs
+    exceed = np.mean([(lambda r: r["snr"] > r["snr_floor"])(E.estimator_variance(draw, repeats=n)) for _ in range(200)])
+    assert exceed < 0.1
+
+
 def test_variance_needs_two_repeats():
     with pytest.raises(ValueError, match="repeats"):
         E.estimator_variance(lambda: np.zeros(2), repeats=1)

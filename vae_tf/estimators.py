@@ -119,31 +119,33 @@ def estimator_variance(draw: Callable[[], np.ndarray], repeats: int = 100) -> di
 
     ``draw()`` returns one estimate g as a vector, or several independent estimates as the rows
     of a 2-D array. Returns ``mean`` (the average estimate), ``per_param_variance`` and
-    ``total_variance`` = Σ_j Var(g_j) (unbiased, ddof=1), ``mean_norm2`` = ‖E g‖² and
-    ``snr`` = ‖E g‖² / E‖g − E g‖². ‖E g‖² is estimated without bias as ‖ḡ‖² − Σ_j Var(g_j) / n
+    ``total_variance`` = tr Σ = Σ_j Var(g_j) (unbiased, ddof=1), ``mean_norm2`` = ‖E g‖² and
+    ``snr`` = ‖E g‖² / E‖g − E g‖². ‖E g‖² is estimated without bias as ‖ḡ‖² − tr Σ / n
     (the plain ‖ḡ‖² is inflated by the noise of ḡ and would put a floor of 1/n under the SNR);
-    it is clipped at 0 when the noise swamps the signal. Draws are merged as they come (Chan et al.'s parallel
-    update), so memory stays at two vectors whatever the number of repeats.
+    it is clipped at 0 when the noise swamps the signal. ``snr_floor`` is the smallest SNR the
+    n draws resolve: twice the standard deviation of that estimate when E g = 0, 2 √(2 tr Σ²) / n,
+    over tr Σ (for Gaussian draws; tr Σ² estimated without bias, Srivastava 2005). It lies
+    between 2√(2/p)/n for noise spread evenly over p parameters and 2√2/n for noise along one direction.
     """
-    if int(repeats) < 2:
+    repeats = int(repeats)
+    if repeats < 2:
         raise ValueError(f"repeats={repeats}: need at least 2 draws to estimate a variance")
-    n, mean, m2 = 0, None, None
-    while n < int(repeats):
+    rows, n = [], 0
+    while n < repeats:
         g = np.asarray(draw(), dtype=np.float64)
-        g = g.reshape(1, -1) if g.ndim <= 1 else g.reshape(len(g), -1)
-        g = g[: int(repeats) - n]
-        k, g_mean = len(g), g.mean(axis=0)
-        g_m2 = ((g - g_mean) ** 2).sum(axis=0)
-        if mean is None:
-            n, mean, m2 = k, g_mean, g_m2
-            continue
-        delta = g_mean - mean
-        total = n + k
-        mean = mean + delta * k / total
-        m2 = m2 + g_m2 + delta**2 * n * k / total
-        n = total
-    per_param = m2 / (n - 1)
+        rows.append((g.reshape(1, -1) if g.ndim <= 1 else g.reshape(len(g), -1))[: repeats - n])
+        n += len(rows[-1])
+    g = np.concatenate(rows)
+    mean = g.mean(axis=0)
+    centred = g - mean
+    per_param = (centred**2).sum(axis=0) / (n - 1)
     total_var = float(per_param.sum())
     norm2 = max(float(mean @ mean) - total_var / n, 0.0)
-    return {"mean": mean, "per_param_variance": per_param, "total_variance": total_var,
-            "mean_norm2": norm2, "snr": norm2 / total_var if total_var > 0 else float("inf"), "repeats": n}
+    gram = centred @ centred.T if n <= g.shape[1] else centred.T @ centred
+    trace_s2 = float((gram**2).sum()) / (n - 1) ** 2                     # tr S² of the sample covariance S
+    trace_sigma2 = (n - 1) ** 2 / ((n - 2) * (n + 1)) * (trace_s2 - total_var**2 / (n - 1)) if n > 2 else trace_s2
+    trace_sigma2 = max(trace_sigma2, total_var**2 / g.shape[1])         # tr Σ² ≥ (tr Σ)² / p
+    positive = total_var > 0
+    return {"mean": mean, "per_param_variance": per_param, "total_variance": total_var, "mean_norm2": norm2,
+            "snr": norm2 / total_var if positive else float("inf"),
+            "snr_floor": 2 * np.sqrt(2 * trace_sigma2) / (n * total_var) if positive else 0.0, "repeats": n}

@@ -96,10 +96,10 @@ class LatentExplorer:
             num_classes = self.model.num_classes
             images = np.concatenate([self.decode(codes, np.full(self.steps, y)) for y in range(num_classes)])
             labels = [f"y = {y}" for y in range(num_classes)]
-            title = title or f"every digit y, style z_{self.dims[0]} from {-self.span:g} to {self.span:g}"
+            title = title or f"every digit y, style z_{self.dims[0] + 1} from {-self.span:g} to {self.span:g}"
         else:
             images = self.decode(traversal_codes(self.center, self.dims, values))
-            labels = [f"z_{d}" for d in self.dims]
+            labels = [f"z_{d + 1}" for d in self.dims]  # the lecture counts from 1
             title = title or f"each slider's z_d from {-self.span:g} to {self.span:g}, the others fixed"
         return image_grid(images, ncols=self.steps, row_labels=labels, title=title)
 
@@ -108,7 +108,7 @@ class LatentExplorer:
         import ipywidgets as w
 
         self._sliders = [w.FloatSlider(value=float(self.z[d]), min=-self.span, max=self.span, step=0.05,
-                                       description=f"z_{d}", continuous_update=True) for d in self.dims]
+                                       description=f"z_{d + 1}", continuous_update=True) for d in self.dims]
         self._picture = w.Image(value=_png(self.image()), format="png", width=168, height=168)
         controls = list(self._sliders)
         if self.labelled:

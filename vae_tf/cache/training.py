@@ -296,8 +296,8 @@ def _store(model, run, entry, partial, key, first_epoch, epochs, verbose) -> Non
              verbose)
 
 
-def _validation_pipeline(validation_data, batch_size: int = 32):
-    """Validation arrays as one finite pass of :func:`vae_tf.data.make_dataset`, in Keras' default batches of 32."""
+def _validation_pipeline(validation_data, batch_size: int = 500):
+    """Validation arrays as one finite pass of :func:`vae_tf.data.make_dataset`, in batches of 500 (few calls per epoch)."""
     if validation_data is None:
         return None
     arrays = _arrays(validation_data)

@@ -151,3 +151,22 @@ def test_every_label_at_once_gives_the_style_posterior_of_each_label_alone(model
     pre = xy @ kernel + layer.bias.numpy()
     h = np.log1p(np.exp(pre))  # softplus, the model's activation
     np.testing.assert_allclose(layer(x8.reshape(len(x8), -1), np.full(len(x8), 4)).numpy(), h, rtol=1e-4, atol=1e-5)
+
+
+def test_labeled_only_batches_hold_each_labeled_image_once_per_epoch(small_mnist):
+    y = mask_labels(small_mnist.y_train, 100, seed=0)
+    ds = semisupervised_dataset(small_mnist.x_train, y, batch_size=50, labeled_per_batch=50, binarize=None)
+    assert ds.steps_per_epoch == 2
+    seen = np.concatenate([labels.numpy() for _, labels in ds.take(2)])
+    np.testing.assert_array_equal(np.sort(seen), np.sort(y[y >= 0]))   # every labeled image once, no -1
+
+
+def test_labeled_only_training_has_no_unlabeled_term(small_mnist):
+    # the ablation "M2's objective on the labeled images only": loss = (1/B) Σ [−L(x, y) − α log q(y | x)]
+    y = mask_labels(small_mnist.y_train, 100, seed=0)
+    vae_tf.set_seed(0)
+    m = SemiSupervisedVAE(latent_dim=2, hidden=(16,), alpha=3.0)
+    history = m.fit(small_mnist.x_train, y, epochs=1, batch_size=50, labeled_per_batch=50, verbose=0).history
+    assert np.isnan(history["unlabeled_elbo"][0])                      # no unlabeled image was seen
+    expected = -history["labeled_elbo"][0] + 3.0 * history["classification"][0]
+    np.testing.assert_allclose(history["loss"][0], expected, rtol=1e-4)

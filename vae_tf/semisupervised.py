@@ -47,7 +47,8 @@ def semisupervised_dataset(x, y, batch_size: int = 100, labeled_per_batch: int =
     The labeled images (y ≥ 0) are re-sampled into every batch, so 100 labels are seen at a
     steady rate instead of once per epoch among thousands of unlabeled images. An epoch is one
     pass over the unlabeled images. Every image appears unlabeled as well: the unlabeled part
-    uses all of ``x`` with its labels hidden (−1), as in the paper. Like
+    uses all of ``x`` with its labels hidden (−1), as in the paper. With ``labeled_per_batch`` =
+    ``batch_size`` the batches hold labeled images only and an epoch is one pass over them. Like
     :func:`~vae_tf.data.make_dataset` it repeats, carries ``steps_per_epoch``, and starts at
     ``start_epoch`` with the batches an uninterrupted run would see there.
     """
@@ -58,8 +59,11 @@ def semisupervised_dataset(x, y, batch_size: int = 100, labeled_per_batch: int =
     if len(labeled) == 0:
         raise ValueError("y: no labeled image (all labels are -1)")
     batch_size, labeled_per_batch = positive_int(batch_size, "batch_size"), positive_int(labeled_per_batch, "labeled_per_batch")
-    if not 0 < labeled_per_batch < batch_size:
-        raise ValueError(f"labeled_per_batch={labeled_per_batch} must be between 1 and batch_size-1={batch_size - 1}")
+    if not 0 < labeled_per_batch <= batch_size:
+        raise ValueError(f"labeled_per_batch={labeled_per_batch} must be between 1 and batch_size={batch_size}")
+    if labeled_per_batch == batch_size:  # labeled images only: M2's objective without U(x), for an ablation
+        return make_dataset(x[labeled], y[labeled], batch_size=batch_size, binarize=binarize, seed=seed,
+                            start_epoch=start_epoch)
     n_unlabeled = batch_size - labeled_per_batch
     unlab = make_dataset(x, np.full(len(x), -1, np.int64), batch_size=n_unlabeled, binarize=binarize, seed=seed,
                          start_epoch=start_epoch)

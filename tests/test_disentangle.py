@@ -115,3 +115,84 @@ def test_traversal_codes_vary_one_dimension_at_a_time():
     np.testing.assert_array_equal(codes[3:, 2], [-1.0, 0.0, 1.0])
     with pytest.raises(ValueError, match="dims"):
         vae_tf.plotting.traversal_codes(np.zeros(3), [3], [0.0])
+
+
+def _mixture_terms(log_q_k, loc, scale, y, z, prior_y, prior_z):
+    """The grouped KL terms of the exact mixture over M = N images, by tfd mixtures (a second method)."""
+    tfd = vae_tf.disentangle.tfd
+    k, m, d = loc.shape
+    probs = np.exp(log_q_k)                                            # [K, M]: q(k | x_m)
+    terms = {n: [] for n in ("mi", "tc_groups", "kl_y", "tc_z", "dim_kl_z", "kl")}
+    # q(z): a mixture of K·M Normals, weight q(k | x_m) / M; q(z_j): the same mixture, one dimension
+    flat = tfd.Categorical(probs=probs.reshape(-1) / m)
+    q_z = tfd.MixtureSameFamily(flat, tfd.Independent(tfd.Normal(loc.reshape(-1, d), scale.reshape(-1, d)), 1))
+    q_zj = [tfd.MixtureSameFamily(flat, tfd.Normal(loc[..., j].reshape(-1), scale[..., j].reshape(-1))) for j in range(d)]
+    for i in range(m):
+        yi, zi = int(y[i]), z[i]
+        q_y = probs[yi].mean()                                         # q(y_i) = (1/M) Σ_m q(y_i | x_m)
+        q_yz = tfd.MixtureSameFamily(tfd.Categorical(probs=probs[yi] / probs[yi].sum()),
+                                     tfd.Independent(tfd.Normal(loc[yi], scale[yi]), 1)).log_prob(zi).numpy() + np.log(q_y)
+        own = log_q_k[yi, i] + tfd.Independent(tfd.Normal(loc[yi, i], scale[yi, i]), 1).log_prob(zi).numpy()
+        lz, lzj = q_z.log_prob(zi).numpy(), sum(q_zj[j].log_prob(zi[j]).numpy() for j in range(d))
+        lpy, lpz = prior_y.log_prob(yi).numpy(), prior_z.log_prob(zi).numpy()
+        for name, value in [("mi", own - q_yz), ("tc_groups", q_yz - np.log(q_y) - lz), ("kl_y", np.log(q_y) - lpy),
+                            ("tc_z", lz - lzj), ("dim_kl_z", lzj - lpz), ("kl", own - lpy - lpz)]:
+            terms[name].append(value)
+    return {n: float(np.mean(v)) for n, v in terms.items()}
+
+
+def test_grouped_kl_is_the_exact_mixture_when_the_batch_is_the_data_set():
+    tfd = vae_tf.disentangle.tfd
+    rng = np.random.default_rng(1)
+    k, m, d = 3, 6, 2
+    logits = rng.normal(size=(m, k)).astype(np.float32) * 2
+    loc = rng.normal(size=(k, m, d)).astype(np.float32)
+    scale = rng.uniform(0.3, 1.5, size=(k, m, d)).astype(np.float32)
+    q_y = tfd.Categorical(logits=logits)
+    y = q_y.sample(seed=3).numpy()
+    z = tfd.Independent(tfd.Normal(loc, scale), 1).sample(seed=4).numpy()[y, np.arange(m)]   # z_i ~ q(z | x_i, y_i)
+    prior_y, prior_z = tfd.Categorical(logits=np.zeros(k, np.float32)), tfd.MultivariateNormalDiag(tf.zeros(d))
+    got = dis.grouped_kl(q_y, tfd.Independent(tfd.Normal(loc, scale), 1), y, z, prior_y, prior_z, dataset_size=m)
+    want = _mixture_terms(tf.transpose(tf.math.log_softmax(logits)).numpy(), loc, scale, y, z, prior_y, prior_z)
+    for name in want:
+        np.testing.assert_allclose(float(got[name]), want[name], rtol=1e-4, atol=1e-4, err_msg=name)
+
+
+def test_grouped_kl_has_no_total_correlation_between_groups_when_z_ignores_y():
+    tfd = vae_tf.disentangle.tfd
+    rng = np.random.default_rng(2)
+    k, m, d = 10, 32, 3
+    loc = np.broadcast_to(rng.normal(size=(1, m, d)), (k, m, d)).astype(np.float32)    # q(z | x, y) the same for every y
+    q_z = tfd.Independent(tfd.Normal(loc, np.full((k, m, d), 0.5, np.float32)), 1)
+    q_y = tfd.Categorical(logits=rng.normal(size=(m, k)).astype(np.float32) * 3)
+    y, z = q_y.sample(seed=1), q_z.sample(seed=2)[0]
+    terms = dis.grouped_kl(q_y, q_z, y, z, tfd.Categorical(logits=tf.zeros(k)), tfd.MultivariateNormalDiag(tf.zeros(d)), 1000)
+    assert abs(float(terms["tc_groups"])) < 0.1 * float(terms["mi"])   # only the estimator's own noise
+    # and a y-dependent encoder does have it: z tells the digit
+    loc2 = loc + 4.0 * np.arange(k, dtype=np.float32)[:, None, None]
+    q_z2 = tfd.Independent(tfd.Normal(loc2, np.full((k, m, d), 0.5, np.float32)), 1)
+    z2 = tf.gather(tf.transpose(q_z2.sample(seed=2), [1, 0, 2]), tf.cast(y, tf.int32), batch_dims=1)
+    terms2 = dis.grouped_kl(q_y, q_z2, y, z2, tfd.Categorical(logits=tf.zeros(k)), tfd.MultivariateNormalDiag(tf.zeros(d)), 1000)
+    assert float(terms2["tc_groups"]) > 1.0
+
+
+def test_mutual_information_is_bias_corrected_and_the_floor_catches_chance_gaps():
+    rng = np.random.default_rng(0)
+    n = 10_000
+    a, b = rng.normal(size=n), rng.normal(size=n)
+    mi = dis.mutual_information_matrix(a[:, None], {"b": b})[0, 0]
+    # the plug-in estimate of two independent variables is (20 − 1)² / 2n ≈ 0.018 nats too high
+    assert abs(mi) < 0.006
+    # a Gaussian pair with correlation ρ has I = −½ log(1 − ρ²); 20 equal-mass bins lose a little of it
+    rho = 0.8
+    c = rho * a + np.sqrt(1 - rho**2) * b
+    true = -0.5 * np.log(1 - rho**2)
+    assert 0.85 * true < dis.mutual_information_matrix(a[:, None], {"c": c})[0, 0] < 1.02 * true
+    # a code that holds factor f in dimension 0: gap far above the floor of shuffled codes
+    f = rng.normal(size=n)
+    codes = np.stack([f + 0.3 * rng.normal(size=n), rng.normal(size=n), rng.normal(size=n)], axis=1)
+    gap, floor = dis.mig(codes, {"f": f})["per_factor"]["f"], dis.mig_floor(codes, {"f": f})["per_factor"]["f"]
+    assert gap > 0.3 and floor < 0.01
+    # the floor is what chance gives: codes unrelated to f stay at or below about it
+    unrelated = dis.mig(rng.normal(size=(n, 3)), {"f": f})["per_factor"]["f"]
+    assert unrelated < 3 * floor + 0.002

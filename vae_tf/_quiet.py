@@ -32,12 +32,33 @@ def native_stderr_silenced():
         os.close(devnull)
 
 
+@contextlib.contextmanager
+def retracing_warnings_silenced():
+    """Hide TensorFlow's Python-side warnings (level WARNING) for the duration.
+
+    Every freshly built Keras model traces its own training function, so a notebook that trains
+    or probes many models makes TensorFlow warn about "excessive retracing": nothing to act on.
+    """
+    import tensorflow as tf
+
+    logger = tf.get_logger()
+    level = logger.level
+    logger.setLevel("ERROR")
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def import_tensorflow_quietly():
     """Import TensorFlow (and TFP) and initialise its devices with the native log silenced."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     with native_stderr_silenced():
         import tensorflow as tf
-        import tensorflow_probability  # noqa: F401  (its import pulls in tf-keras)
+        import tensorflow_probability  # its import pulls in tf-keras
 
         tf.config.list_physical_devices()
+        # the first categorical draw logs, once per process and natively, that oneDNN lacks int32
+        # kernels on CPUs without AVX-512: made here, where the log is silenced
+        tensorflow_probability.distributions.Categorical(logits=tf.zeros([1, 2])).sample()
     return tf

@@ -10,6 +10,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from vae_tf._quiet import retracing_warnings_silenced
+
 
 def linear_probe_accuracy(z_train, y_train, z_test, y_test, epochs: int = 50, seed: int = 0) -> float:
     """Test accuracy of a softmax regression from standardised codes z to labels y."""
@@ -27,10 +29,6 @@ def linear_probe_accuracy(z_train, y_train, z_test, y_test, epochs: int = 50, se
     # plain tf.data pipelines (Keras' NumPy adapter logs a harmless native error in TF 2.21)
     train = tf.data.Dataset.from_tensor_slices(((z_train - mean) / std, y_train)).shuffle(len(z_train), seed=seed).batch(256)
     test = tf.data.Dataset.from_tensor_slices(((z_test - mean) / std, y_test)).batch(1024)
-    logger, level = tf.get_logger(), tf.get_logger().level
-    logger.setLevel("ERROR")  # each probe is a new model, so TensorFlow warns about retracing: nothing to act on here
-    try:
+    with retracing_warnings_silenced():  # each probe is a new model
         probe.fit(train, epochs=epochs, verbose=0, shuffle=False)  # the pipeline shuffles
         return float(probe.evaluate(test, verbose=0)[1])
-    finally:
-        logger.setLevel(level)

@@ -22,6 +22,7 @@ import numpy as np
 import tensorflow as tf
 
 from vae_tf import config
+from vae_tf._quiet import retracing_warnings_silenced
 from vae_tf.cache.folder import SUFFIX, say as _say, usable_folder
 from vae_tf.cache.keys import key as key_of, plain, slug
 from vae_tf.cache.store import CacheError, read_record, require, sha256_arrays, write_record
@@ -277,8 +278,9 @@ def _train(model, inputs, epochs, first_epoch, key, partial, start, callbacks, v
     _interrupted[model] = (first_epoch, start if start is not None else state_of(model))
     if start_epoch != first_epoch:  # the batches of an uninterrupted run from the checkpoint's epoch on
         data = model.training_data(x, y, seed=seed, start_epoch=start_epoch, **pipeline)
-    model.fit(data, epochs=epochs, initial_epoch=start_epoch, callbacks=[*callbacks, guard, checkpoint],
-              verbose=max(verbose, 0), validation_data=_validation_pipeline(validation_data), **fit)
+    with retracing_warnings_silenced():  # a notebook that trains many models would warn at each
+        model.fit(data, epochs=epochs, initial_epoch=start_epoch, callbacks=[*callbacks, guard, checkpoint],
+                  verbose=max(verbose, 0), validation_data=_validation_pipeline(validation_data), **fit)
     _interrupted.pop(model, None)
     return TrainingRun(checkpoint.history, name, None, resumed_from=start_epoch, stopped_at=guard.stopped_at)
 

@@ -122,7 +122,7 @@ def _mixture_terms(log_q_k, loc, scale, y, z, prior_y, prior_z):
     tfd = vae_tf.disentangle.tfd
     k, m, d = loc.shape
     probs = np.exp(log_q_k)                                            # [K, M]: q(k | x_m)
-    terms = {n: [] for n in ("mi", "tc_groups", "kl_y", "tc_z", "dim_kl_z", "kl")}
+    terms = {n: [] for n in ("mi", "tc_groups", "kl_y", "tc_z", "dim_kl_z", "kl", "mi_z")}
     # q(z): a mixture of K·M Normals, weight q(k | x_m) / M; q(z_j): the same mixture, one dimension
     flat = tfd.Categorical(probs=probs.reshape(-1) / m)
     q_z = tfd.MixtureSameFamily(flat, tfd.Independent(tfd.Normal(loc.reshape(-1, d), scale.reshape(-1, d)), 1))
@@ -134,9 +134,11 @@ def _mixture_terms(log_q_k, loc, scale, y, z, prior_y, prior_z):
                                      tfd.Independent(tfd.Normal(loc[yi], scale[yi]), 1)).log_prob(zi).numpy() + np.log(q_y)
         own = log_q_k[yi, i] + tfd.Independent(tfd.Normal(loc[yi, i], scale[yi, i]), 1).log_prob(zi).numpy()
         lz, lzj = q_z.log_prob(zi).numpy(), sum(q_zj[j].log_prob(zi[j]).numpy() for j in range(d))
+        own_z = tfd.MixtureSameFamily(tfd.Categorical(probs=probs[:, i]),                # q(z_i | x_i), a mixture over y
+                                      tfd.Independent(tfd.Normal(loc[:, i], scale[:, i]), 1)).log_prob(zi).numpy()
         lpy, lpz = prior_y.log_prob(yi).numpy(), prior_z.log_prob(zi).numpy()
         for name, value in [("mi", own - q_yz), ("tc_groups", q_yz - np.log(q_y) - lz), ("kl_y", np.log(q_y) - lpy),
-                            ("tc_z", lz - lzj), ("dim_kl_z", lzj - lpz), ("kl", own - lpy - lpz)]:
+                            ("tc_z", lz - lzj), ("dim_kl_z", lzj - lpz), ("kl", own - lpy - lpz), ("mi_z", own_z - lz)]:
             terms[name].append(value)
     return {n: float(np.mean(v)) for n, v in terms.items()}
 

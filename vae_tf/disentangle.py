@@ -71,6 +71,7 @@ def grouped_kl(q_y, q_z, y, z, prior_y, prior_z, dataset_size: int) -> dict[str,
           + KL(q(z) ‖ Π_j q(z_j))              ``tc_z``: total correlation within z
           + Σ_j KL(q(z_j) ‖ p(z_j))            ``dim_kl_z``,
     each a minibatch-weighted estimate (batch mean) as in :func:`decomposed_kl`; ``kl`` is their sum.
+    Also ``mi_z``: I_q(x; z), what the style group alone tells about the image (not a part of the sum).
 
     ``q_y``: q(y | x_m), a ``tfd.Categorical`` with batch shape [M]; ``q_z``: q(z | x_m, y = k) for
     every digit k, a ``tfd.Independent`` of Normals with batch shape [K, M]; ``y`` [M] and ``z``
@@ -99,6 +100,7 @@ def grouped_kl(q_y, q_z, y, z, prior_y, prior_z, dataset_size: int) -> dict[str,
         "dim_kl_z": tf.reduce_mean(log_qz_dims - log_pz),
     }
     terms["kl"] = tf.reduce_mean(own - log_py - log_pz)
+    terms["mi_z"] = tf.reduce_mean(tf.linalg.diag_part(log_q_z_pairs) - log_qz)
     return terms
 
 

@@ -26,14 +26,13 @@ import itertools
 import os
 import platform
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import vae_tf  # noqa: E402
-from throughput import PIXELS, dense_macs, matmul_gflops  # noqa: E402
+from throughput import PIXELS, dense_macs, matmul_gflops, steady_seconds  # noqa: E402
 from vae_tf.cache.training import largest_divisor  # noqa: E402
 
 import keras  # noqa: E402  (after vae_tf, which silences TensorFlow's start-up log)
@@ -121,11 +120,7 @@ def time_loop(model, batches, steps: int, epochs: int, loss_of) -> float:
             loss = step(x, y)
         loss.numpy()
 
-    run()  # traces
-    start = time.perf_counter()
-    for _ in range(epochs):
-        run()
-    return (time.perf_counter() - start) / epochs
+    return steady_seconds(run, epochs)
 
 
 def with_labels(ds):

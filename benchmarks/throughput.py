@@ -63,6 +63,15 @@ def matmul_gflops(n: int = 2048, repeats: int = 20, trials: int = 3) -> float:
     return best
 
 
+def steady_seconds(run, epochs: int) -> float:
+    """Seconds per call of ``run`` (one epoch), averaged over ``epochs`` calls after a first that traces."""
+    run()
+    start = time.perf_counter()
+    for _ in range(epochs):
+        run()
+    return (time.perf_counter() - start) / epochs
+
+
 def dense_macs(sizes) -> int:
     return sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
 
@@ -152,11 +161,7 @@ def time_bare_loop(model, ds, epochs: int, jit: bool = False) -> float:
             loss = step(x, y)
         loss.numpy()
 
-    run()  # trace
-    start = time.perf_counter()
-    for _ in range(epochs):
-        run()
-    return (time.perf_counter() - start) / epochs
+    return steady_seconds(run, epochs)
 
 
 def batch_sweep(x, epochs: int, peak: float):
@@ -207,11 +212,7 @@ def dense_layers_only(x, batch: int, epochs: int) -> float:
             loss = step(batch_x)
         loss.numpy()
 
-    run()
-    start = time.perf_counter()
-    for _ in range(epochs):
-        run()
-    return (time.perf_counter() - start) / epochs
+    return steady_seconds(run, epochs)
 
 
 def main():

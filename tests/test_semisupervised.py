@@ -170,3 +170,46 @@ def test_labeled_only_training_has_no_unlabeled_term(small_mnist):
     assert np.isnan(history["unlabeled_elbo"][0])                      # no unlabeled image was seen
     expected = -history["labeled_elbo"][0] + 3.0 * history["classification"][0]
     np.testing.assert_allclose(history["loss"][0], expected, rtol=1e-4)
+
+
+def _three_clusters(n_per_class=300, seed=0):
+    """Three well-separated Gaussian clusters in 2-D (centres 8 standard deviations apart), one label each."""
+    rng = np.random.default_rng(seed)
+    centres = np.array([[-4.0, 0.0], [4.0, 0.0], [0.0, 7.0]], np.float32)
+    y_true = np.repeat(np.arange(3), n_per_class)
+    x = (centres[y_true] + rng.normal(size=(len(y_true), 2))).astype(np.float32)
+    y = np.full(len(x), -1)
+    y[[0, n_per_class, 2 * n_per_class]] = [0, 1, 2]
+    return x, y, y_true, centres
+
+
+def test_m2_on_feature_vectors_learns_the_clusters_and_a_normal_likelihood_of_their_centres():
+    """inputs="features": real vectors, p(x | y, z) Normal. With one label per cluster M2 must classify the
+    clusters, and the decoder's mean at the prior's centre z = 0 must sit near each digit's cluster centre."""
+    x, y, y_true, centres = _three_clusters()
+    vae_tf.set_seed(0)
+    model = SemiSupervisedVAE(num_classes=3, latent_dim=1, hidden=(32,), classifier_dropout=0.0, inputs="features")
+    model.compile(optimizer=tf.keras.optimizers.Adam(1e-2))
+    model.fit(x, y, epochs=30, batch_size=60, labeled_per_batch=3, verbose=0)
+    assert (model.classify(x).mode().numpy() == y_true).mean() > 0.95
+    p_x = model.decode(np.zeros((3, 1), np.float32), np.arange(3))
+    assert p_x.event_shape == [2]
+    np.testing.assert_allclose(p_x.mean().numpy(), centres, atol=1.5)
+    assert np.all(p_x.stddev().numpy() < 2.0)                        # a Normal around the centre, not a broad one
+
+
+def test_feature_inputs_are_checked_and_never_binarized():
+    x, y, _, _ = _three_clusters(n_per_class=10)
+    model = SemiSupervisedVAE(num_classes=3, latent_dim=1, hidden=(8,), inputs="features")
+    with pytest.raises(ValueError, match="binarize"):
+        model.fit(x, y, epochs=1, batch_size=10, labeled_per_batch=3, binarize="dynamic", verbose=0)
+    bad = x.copy()
+    bad[4, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        model.fit(bad, y, epochs=1, batch_size=10, labeled_per_batch=3, verbose=0)
+    with pytest.raises(ValueError, match="inputs"):
+        SemiSupervisedVAE(inputs="pixels")
+    images = SemiSupervisedVAE(num_classes=3, latent_dim=1, hidden=(8,))   # images: values outside [0, 1] are an error
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        images.classify(x)
+    assert Classifier(num_classes=3, hidden=(8,), inputs="features").classify(x).probs_parameter().shape == (30, 3)

@@ -249,6 +249,20 @@ def check_intensities(x, argument: str = "x", allow_empty: bool = False) -> None
         raise ValueError(f"{argument}: pixel values in [{low:g}, {high:g}]; expected intensities in [0, 1]{hint}")
 
 
+def check_features(x, argument: str = "x", allow_empty: bool = False) -> None:
+    """A clear error unless ``x`` is a batch of finite real vectors (features such as another model's codes)."""
+    x = np.asarray(x)
+    if x.size == 0:
+        if allow_empty:
+            return
+        raise ValueError(f"{argument}: no feature vectors (shape {x.shape})")
+    if x.ndim != 2:
+        raise ValueError(f"{argument}: expected feature vectors of shape (N, D), got shape {x.shape}")
+    finite = np.isfinite(x)
+    if not finite.all():
+        raise ValueError(f"{argument}: {int((~finite).sum())} feature values are NaN or infinite")
+
+
 # --------------------------------------------------------------------------- binarization
 def binarize_threshold(x: np.ndarray, threshold: float = 0.5) -> np.ndarray:
     """Static binarization: pixel = 1 where intensity > threshold."""
@@ -266,7 +280,7 @@ def binarize_fixed(x: np.ndarray, seed: int = 0) -> np.ndarray:
 
 
 def make_dataset(x, y=None, batch_size: int = 128, binarize: str | None = "dynamic",
-                 shuffle: bool = True, seed: int = 0, start_epoch: int = 0):
+                 shuffle: bool = True, seed: int = 0, start_epoch: int = 0, features: bool = False):
     """A ``tf.data`` pipeline of batches of images (and labels, if given).
 
     ``binarize="dynamic"`` draws x_bin ~ Bernoulli(x) afresh every epoch; ``"threshold"`` uses
@@ -278,7 +292,8 @@ def make_dataset(x, y=None, batch_size: int = 128, binarize: str | None = "dynam
     When anything is random (``shuffle`` or dynamic binarization) the pipeline runs epoch after
     epoch without end and carries ``steps_per_epoch``, which the collection's ``fit`` uses;
     otherwise it is one finite pass (validation and test sets). Batches are gathered, binarized
-    and prefetched inside the pipeline: no Python runs per step.
+    and prefetched inside the pipeline: no Python runs per step. With ``features`` ``x`` holds
+    real-valued vectors (:func:`check_features`), never binarized.
     """
     import tensorflow as tf
 
@@ -288,7 +303,12 @@ def make_dataset(x, y=None, batch_size: int = 128, binarize: str | None = "dynam
     if int(start_epoch) < 0:
         raise ValueError(f"start_epoch={start_epoch} must be >= 0")
     x = np.asarray(x, dtype=np.float32)
-    check_intensities(x, "x")
+    if features:
+        if binarize is not None:
+            raise ValueError(f"binarize={binarize!r}: feature vectors are not binarized; use binarize=None")
+        check_features(x, "x")
+    else:
+        check_intensities(x, "x")
     if binarize == "threshold":
         x = binarize_threshold(x)
     n = len(x)

@@ -21,7 +21,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from vae_tf import networks
-from vae_tf.data import check_intensities, make_dataset, positive_int
+from vae_tf.data import check_features, check_intensities, make_dataset, positive_int
 from vae_tf.distributions import bernoulli_images, diagonal_normal, standard_normal
 from vae_tf.estimators import reparameterized_sample
 from vae_tf.trainer import TrainableModel
@@ -41,7 +41,7 @@ def check_labels(y, num_classes: int = 10, argument: str = "y") -> np.ndarray:
 
 
 def semisupervised_dataset(x, y, batch_size: int = 100, labeled_per_batch: int = 50, seed: int = 0,
-                           binarize: str | None = "dynamic", start_epoch: int = 0):
+                           binarize: str | None = "dynamic", start_epoch: int = 0, features: bool = False):
     """Batches of ``batch_size − labeled_per_batch`` unlabeled and ``labeled_per_batch`` labeled images.
 
     The labeled images (y ≥ 0) are re-sampled into every batch, so 100 labels are seen at a
@@ -49,8 +49,9 @@ def semisupervised_dataset(x, y, batch_size: int = 100, labeled_per_batch: int =
     pass over the unlabeled images. Every image appears unlabeled as well: the unlabeled part
     uses all of ``x`` with its labels hidden (−1), as in the paper. With ``labeled_per_batch`` =
     ``batch_size`` the batches hold labeled images only and an epoch is one pass over them. Like
-    :func:`~vae_tf.data.make_dataset` it repeats, carries ``steps_per_epoch``, and starts at
-    ``start_epoch`` with the batches an uninterrupted run would see there.
+    :func:`~vae_tf.data.make_dataset` it repeats, carries ``steps_per_epoch``, starts at
+    ``start_epoch`` with the batches an uninterrupted run would see there, and takes feature
+    vectors instead of images with ``features``.
     """
     y = check_labels(y)
     if len(y) != len(x):
@@ -63,21 +64,27 @@ def semisupervised_dataset(x, y, batch_size: int = 100, labeled_per_batch: int =
         raise ValueError(f"labeled_per_batch={labeled_per_batch} must be between 1 and batch_size={batch_size}")
     if labeled_per_batch == batch_size:  # labeled images only: M2's objective without U(x), for an ablation
         return make_dataset(x[labeled], y[labeled], batch_size=batch_size, binarize=binarize, seed=seed,
-                            start_epoch=start_epoch)
+                            start_epoch=start_epoch, features=features)
     n_unlabeled = batch_size - labeled_per_batch
     unlab = make_dataset(x, np.full(len(x), -1, np.int64), batch_size=n_unlabeled, binarize=binarize, seed=seed,
-                         start_epoch=start_epoch)
+                         start_epoch=start_epoch, features=features)
     steps = unlab.steps_per_epoch
     # the labeled stream cycles faster: start it where an uninterrupted run would be
     labeled_steps = -(-len(labeled) // labeled_per_batch)
     consumed = int(start_epoch) * steps
     lab = make_dataset(x[labeled], y[labeled], batch_size=labeled_per_batch, binarize=binarize, seed=seed + 1,
-                       start_epoch=consumed // labeled_steps).skip(consumed % labeled_steps)
+                       start_epoch=consumed // labeled_steps, features=features).skip(consumed % labeled_steps)
     lab = lab.unbatch().batch(labeled_per_batch)
     both = tf.data.Dataset.zip((unlab, lab))
     both = both.map(lambda u, l: (tf.concat([u[0], l[0]], 0), tf.concat([u[1], l[1]], 0))).prefetch(tf.data.AUTOTUNE)
     both.steps_per_epoch = steps
     return both
+
+
+def check_inputs(inputs: str) -> str:
+    if inputs not in ("images", "features"):
+        raise ValueError(f"inputs={inputs!r}: expected 'images' (intensities in [0, 1]) or 'features' (real vectors)")
+    return inputs
 
 
 class Classifies:
@@ -95,14 +102,21 @@ class SemiSupervisedVAE(networks.DecoderMixin, Classifies, TrainableModel):
     ``fit(x, y)`` takes NumPy arrays with y = −1 for unlabeled images and builds batches that mix
     unlabeled and labeled images (:func:`semisupervised_dataset`; ``labeled_per_batch`` of each
     ``batch_size``).
+
+    ``inputs="images"``: x holds intensities in [0, 1], binarized afresh every epoch, and
+    p_θ(x | y, z) is Bernoulli per pixel. ``inputs="features"``: x holds real vectors, such as the
+    codes of a VAE trained on the images (Kingma et al.'s stacked model M1 + M2), and
+    p_θ(x | y, z) = Normal(μ_θ(y, z), diag σ_θ(y, z)²).
     """
 
     term_names = ("loss", "labeled_elbo", "unlabeled_elbo", "classification", "labeled_accuracy")
     pipeline_options = ("labeled_per_batch",)
 
     def __init__(self, latent_dim: int = 10, num_classes: int = 10, hidden: Sequence[int] = (500, 500),
-                 activation: str = "softplus", alpha: float = 50.0, classifier_dropout: float = 0.3, **kwargs):
+                 activation: str = "softplus", alpha: float = 50.0, classifier_dropout: float = 0.3, inputs: str = "images",
+                 **kwargs):
         super().__init__(**kwargs)
+        self.inputs = check_inputs(inputs)
         self.latent_dim, self.num_classes = positive_int(latent_dim, "latent_dim"), positive_int(num_classes, "num_classes")
         self.hidden, self.activation = tuple(int(h) for h in hidden), activation
         self.alpha, self.classifier_dropout = float(alpha), float(classifier_dropout)
@@ -118,11 +132,14 @@ class SemiSupervisedVAE(networks.DecoderMixin, Classifies, TrainableModel):
     def get_config(self):
         return {**super().get_config(), "latent_dim": self.latent_dim, "num_classes": self.num_classes,
                 "hidden": self.hidden, "activation": self.activation, "alpha": self.alpha,
-                "classifier_dropout": self.classifier_dropout}
+                "classifier_dropout": self.classifier_dropout, "inputs": self.inputs}
 
     def build(self, input_shape):
         self._set_event_shape(input_shape)
-        self._build_decoder(self.hidden, self.activation)
+        if self.inputs == "images":
+            self._build_decoder(self.hidden, self.activation)
+        else:  # [μ, s] of a Normal per feature
+            self.decoder = networks.mlp(self.hidden[::-1], 2 * self.event_shape[-1], self.activation, name="decoder")
         self.classifier.build((None, *self.event_shape))
         self.style_input.build((None, int(np.prod(self.event_shape))))
         self.style_encoder.build((None, self.hidden[0]))
@@ -160,15 +177,20 @@ class SemiSupervisedVAE(networks.DecoderMixin, Classifies, TrainableModel):
                                name="q_z_given_xy")
 
     def decode(self, z, y) -> tfd.Distribution:
-        """p_θ(x | y, z) = Π_i Bernoulli(x_i; sigmoid(η_θ(y, z)_i)); y broadcasts against z's leading axes."""
+        """p_θ(x | y, z) = Π_i Bernoulli(x_i; sigmoid(η_θ(y, z)_i)) for images, Normal(μ_θ(y, z), diag σ_θ(y, z)²)
+        for features; y broadcasts against z's leading axes."""
         self._require_built("decode")
         z = tf.convert_to_tensor(z, tf.float32)
         y = tf.one_hot(self._labels(y), self.num_classes)
         yz = tf.concat([z, tf.broadcast_to(y, tf.concat([tf.shape(z)[:-1], [self.num_classes]], 0))], axis=-1)
-        return bernoulli_images(self.decoder_logits(yz), len(self.event_shape), name="p_x_given_yz")
+        if self.inputs == "images":
+            return bernoulli_images(self.decoder_logits(yz), len(self.event_shape), name="p_x_given_yz")
+        params = self.decoder(tf.reshape(yz, [-1, self.latent_dim + self.num_classes]))
+        return diagonal_normal(tf.reshape(params, tf.concat([tf.shape(yz)[:-1], [2 * self.event_shape[-1]]], 0)),
+                               name="p_x_given_yz")
 
     def sample(self, n: int, seed: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """n binary images with their digits: y ~ p(y), z ~ p(z), x ~ p_θ(x | y, z); returns (x, y)."""
+        """n binary images (or feature vectors) with their digits: y ~ p(y), z ~ p(z), x ~ p_θ(x | y, z); returns (x, y)."""
         y = self.prior_y.sample(positive_int(n, "n"), seed=seed)
         return self.decode(self.prior.sample(n, seed=seed), y).sample(seed=seed).numpy(), y.numpy()
 
@@ -213,19 +235,23 @@ class SemiSupervisedVAE(networks.DecoderMixin, Classifies, TrainableModel):
                 "classification": -tf.reduce_mean(log_q_y),
                 "labeled_accuracy": tf.reduce_mean(tf.cast(predicted == y_l, tf.float32))}
 
-    def training_data(self, x, y=None, batch_size=None, seed=0, start_epoch=0, binarize="dynamic", shuffle=True,
+    def training_data(self, x, y=None, batch_size=None, seed=0, start_epoch=0, binarize="auto", shuffle=True,
                       labeled_per_batch: int = 50):
-        """:func:`semisupervised_dataset`: ``labeled_per_batch`` labeled images (y ≥ 0) re-sampled into every batch."""
+        """:func:`semisupervised_dataset`: ``labeled_per_batch`` labeled images (y ≥ 0) re-sampled into every batch;
+        ``binarize="auto"``: images binarized afresh every epoch, feature vectors as they are."""
+        if binarize == "auto":
+            binarize = "dynamic" if self.inputs == "images" else None
         return semisupervised_dataset(x, y, 100 if batch_size is None else batch_size, labeled_per_batch, seed=seed,
-                                      binarize=binarize, start_epoch=start_epoch)
+                                      binarize=binarize, start_epoch=start_epoch, features=self.inputs == "features")
 
-    def fit(self, x=None, y=None, *args, seed: int = 0, binarize: str | None = "dynamic", **kwargs):
+    def fit(self, x=None, y=None, *args, seed: int = 0, binarize: str | None = "auto", **kwargs):
         """Keras ``fit``. NumPy ``x, y`` (y = −1 for unlabeled images) become batches of ``batch_size``
-        (default 100) with ``labeled_per_batch`` (default 50) labeled images each; binarized afresh every epoch."""
+        (default 100) with ``labeled_per_batch`` (default 50) labeled images each; images are binarized
+        afresh every epoch (``binarize="auto"``: "dynamic" for images, None for feature vectors)."""
         if not isinstance(x, tf.data.Dataset):
             if y is None:
                 raise ValueError("y: SemiSupervisedVAE.fit needs labels (use -1 for unlabeled images)")
-            check_intensities(np.asarray(x), "x")
+            (check_intensities if self.inputs == "images" else check_features)(np.asarray(x), "x")
             y = check_labels(y, self.num_classes)
             if len(y) != len(x):
                 raise ValueError(f"y: {len(y)} labels for {len(x)} images; give one label per image (-1 for unlabeled)")
@@ -236,21 +262,23 @@ class Classifier(Classifies, TrainableModel):
     """The baseline: a q_φ(y | x) network like M2's, trained on the labeled images only.
 
     Loss: the cross-entropy −(1/B) Σ_n log q_φ(y_n | x_n); ``accuracy`` is logged with it.
-    ``fit(x, y)`` takes images and labels in 0..num_classes−1 (no −1: every image is labeled).
+    ``fit(x, y)`` takes images and labels in 0..num_classes−1 (no −1: every image is labeled);
+    with ``inputs="features"`` it reads real vectors instead of images, like M2's.
     """
 
     term_names = ("loss", "accuracy")
 
     def __init__(self, num_classes: int = 10, hidden: Sequence[int] = (500, 500), activation: str = "softplus",
-                 dropout: float = 0.3, **kwargs):
+                 dropout: float = 0.3, inputs: str = "images", **kwargs):
         super().__init__(**kwargs)
+        self.inputs = check_inputs(inputs)
         self.num_classes, self.hidden, self.activation = positive_int(num_classes, "num_classes"), tuple(hidden), activation
         self.dropout = float(dropout)
         self.classifier = networks.mlp(self.hidden, self.num_classes, activation, name="classifier", dropout=self.dropout)
 
     def get_config(self):
         return {**super().get_config(), "num_classes": self.num_classes, "hidden": self.hidden,
-                "activation": self.activation, "dropout": self.dropout}
+                "activation": self.activation, "dropout": self.dropout, "inputs": self.inputs}
 
     def build(self, input_shape):
         self._set_event_shape(input_shape)

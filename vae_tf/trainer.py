@@ -21,7 +21,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from vae_tf.data import check_intensities, make_dataset, positive_int, steps_per_epoch
+from vae_tf.data import check_features, check_intensities, make_dataset, positive_int, steps_per_epoch
 from vae_tf.optimizer import FusedAdam
 
 DEFAULT_LEARNING_RATE = 1e-3
@@ -38,6 +38,8 @@ class TrainableModel(keras.Model):
 
     #: names of the terms ``compute_terms`` returns, in logging order
     term_names: tuple[str, ...] = ("loss",)
+    #: what the model reads: "images" (intensities in [0, 1]) or "features" (real vectors, e.g. codes)
+    inputs: str = "images"
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -57,22 +59,25 @@ class TrainableModel(keras.Model):
         return self.event_shape
 
     def check_images(self, x, argument: str = "x") -> tf.Tensor:
-        """Convert ``x`` to float32 and check it is a batch of images the model was built for.
+        """Convert ``x`` to float32 and check it is a batch of inputs the model was built for.
 
-        Outside a compiled function (where the values are known) it also checks that every pixel
-        is a finite intensity in [0, 1]."""
+        Outside a compiled function (where the values are known) it also checks every value: a
+        finite intensity in [0, 1] for images, a finite number for feature vectors (``inputs``)."""
+        what = "images" if self.inputs == "images" else "feature vectors"
         if isinstance(x, np.ndarray) and not np.issubdtype(x.dtype, np.floating) and x.dtype != bool:
-            raise TypeError(f"{argument}: expected float images in [0, 1], got dtype {x.dtype} (divide uint8 images by 255)")
+            raise TypeError(f"{argument}: expected float {what}, got dtype {x.dtype}"
+                            + (" (divide uint8 images by 255)" if self.inputs == "images" else ""))
         x = tf.convert_to_tensor(x)
         if not x.dtype.is_floating:
-            raise TypeError(f"{argument}: expected float images in [0, 1], got dtype {x.dtype.name}")
+            raise TypeError(f"{argument}: expected float {what}, got dtype {x.dtype.name}")
         x = tf.cast(x, tf.float32)
         if tf.executing_eagerly():
-            check_intensities(x.numpy(), argument, allow_empty=True)
+            check = check_intensities if self.inputs == "images" else check_features
+            check(x.numpy(), argument, allow_empty=True)
         if not self.built:
             self.build(x.shape)
         if self.event_shape is not None and tuple(x.shape[1:]) != self.event_shape:
-            raise ValueError(f"{argument}: images of shape {tuple(x.shape[1:])}, but {type(self).__name__} was built for {self.event_shape}")
+            raise ValueError(f"{argument}: {what} of shape {tuple(x.shape[1:])}, but {type(self).__name__} was built for {self.event_shape}")
         return x
 
     # -- the Keras protocol ------------------------------------------------------
@@ -123,7 +128,7 @@ class TrainableModel(keras.Model):
                       binarize: str | None = None, shuffle: bool = True) -> tf.data.Dataset:
         """The pipeline ``fit`` builds from NumPy arrays: :func:`vae_tf.data.make_dataset`."""
         return make_dataset(x, y, batch_size=128 if batch_size is None else batch_size, binarize=binarize, shuffle=shuffle,
-                            seed=seed, start_epoch=start_epoch)
+                            seed=seed, start_epoch=start_epoch, features=self.inputs == "features")
 
     def fit(self, x=None, y=None, *args, seed: int = 0, binarize: str | None = None, **kwargs):
         """Keras ``fit``. NumPy images go through :meth:`training_data` (seeded by ``seed``, shuffled,

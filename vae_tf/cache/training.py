@@ -26,7 +26,7 @@ from vae_tf._quiet import retracing_warnings_silenced
 from vae_tf.cache.folder import SUFFIX, say as _say, usable_folder
 from vae_tf.cache.keys import key as key_of, plain, slug
 from vae_tf.cache.store import CacheError, read_record, require, sha256_arrays, write_record
-from vae_tf.data import check_intensities, make_dataset, positive_int, steps_per_epoch
+from vae_tf.data import check_features, check_intensities, make_dataset, positive_int, steps_per_epoch
 from vae_tf.trainer import EpochTimer, NaNGuard, default_optimizer
 
 # model -> (initial_epoch, state) of a call that was interrupted: re-running it starts from that state
@@ -204,7 +204,7 @@ def _start_state(model, first_epoch: int) -> list[np.ndarray] | None:
 def _prepared(model, x, y, seed, first_epoch, fit_kwargs):
     """Check the inputs, set the starting point, compile; returns (x, pipeline settings, pipeline, start)."""
     x = model.check_images(x, "x").numpy()
-    check_intensities(x, "x")
+    (check_intensities if model.inputs == "images" else check_features)(x, "x")
     pipeline = {k: fit_kwargs.pop(k) for k in ("batch_size", "binarize", "shuffle", *model.pipeline_options)
                 if k in fit_kwargs}
     if first_epoch == 0:

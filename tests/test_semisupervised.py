@@ -213,3 +213,14 @@ def test_feature_inputs_are_checked_and_never_binarized():
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         images.classify(x)
     assert Classifier(num_classes=3, hidden=(8,), inputs="features").classify(x).probs_parameter().shape == (30, 3)
+
+
+def test_fit_or_load_trains_on_feature_vectors_with_feature_validation_data(tmp_path):
+    """Real-valued features (outside [0, 1]) are valid training and validation inputs of a feature model."""
+    x, y, y_true, _ = _three_clusters(n_per_class=20)
+    model = SemiSupervisedVAE(num_classes=3, latent_dim=1, hidden=(8,), inputs="features")
+    model.compile(optimizer=tf.keras.optimizers.Adam(1e-2))
+    vae_tf.fit_or_load(model, x, y, epochs=2, seed=0, batch_size=12, labeled_per_batch=3, cache_dir=tmp_path,
+                       validation_data=(x, y_true))
+    history = model.history.history
+    assert len(history["val_loss"]) == 2 and np.all(np.isfinite(history["val_loss"]))

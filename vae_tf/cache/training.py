@@ -280,7 +280,7 @@ def _train(model, inputs, epochs, first_epoch, key, partial, start, callbacks, v
         data = model.training_data(x, y, seed=seed, start_epoch=start_epoch, **pipeline)
     with retracing_warnings_silenced():  # a notebook that trains many models would warn at each
         model.fit(data, epochs=epochs, initial_epoch=start_epoch, callbacks=[*callbacks, guard, checkpoint],
-                  verbose=max(verbose, 0), validation_data=_validation_pipeline(validation_data), **fit)
+                  verbose=max(verbose, 0), validation_data=_validation_pipeline(validation_data, features=model.inputs == "features"), **fit)
     _interrupted.pop(model, None)
     return TrainingRun(checkpoint.history, name, None, resumed_from=start_epoch, stopped_at=guard.stopped_at)
 
@@ -298,10 +298,10 @@ def _store(model, run, entry, partial, key, first_epoch, epochs, verbose) -> Non
              verbose)
 
 
-def _validation_pipeline(validation_data, batch_size: int = 500):
+def _validation_pipeline(validation_data, batch_size: int = 500, features: bool = False):
     """Validation arrays as one finite pass of :func:`vae_tf.data.make_dataset`, in batches of 500 (few calls per epoch)."""
     if validation_data is None:
         return None
     arrays = _arrays(validation_data)
     return make_dataset(arrays[0], arrays[1] if len(arrays) > 1 else None, batch_size=batch_size, binarize=None,
-                        shuffle=False)
+                        shuffle=False, features=features)

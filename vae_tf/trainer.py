@@ -63,22 +63,41 @@ class TrainableModel(keras.Model):
 
         Outside a compiled function (where the values are known) it also checks every value: a
         finite intensity in [0, 1] for images, a finite number for feature vectors (``inputs``)."""
-        what = "images" if self.inputs == "images" else "feature vectors"
-        if isinstance(x, np.ndarray) and not np.issubdtype(x.dtype, np.floating) and x.dtype != bool:
-            raise TypeError(f"{argument}: expected float {what}, got dtype {x.dtype}"
-                            + (" (divide uint8 images by 255)" if self.inputs == "images" else ""))
+        if isinstance(x, np.ndarray):
+            return tf.convert_to_tensor(self.checked_array(x, argument))
         x = tf.convert_to_tensor(x)
         if not x.dtype.is_floating:
-            raise TypeError(f"{argument}: expected float {what}, got dtype {x.dtype.name}")
+            raise TypeError(f"{argument}: expected float {self._what}, got dtype {x.dtype.name}")
         x = tf.cast(x, tf.float32)
         if tf.executing_eagerly():
-            check = check_intensities if self.inputs == "images" else check_features
-            check(x.numpy(), argument, allow_empty=True)
-        if not self.built:
-            self.build(x.shape)
-        if self.event_shape is not None and tuple(x.shape[1:]) != self.event_shape:
-            raise ValueError(f"{argument}: {what} of shape {tuple(x.shape[1:])}, but {type(self).__name__} was built for {self.event_shape}")
+            self._check_values(x.numpy(), argument)
+        self._check_shape(x.shape, argument)
         return x
+
+    def checked_array(self, x, argument: str = "x", allow_empty: bool = True) -> np.ndarray:
+        """:meth:`check_images` for a NumPy array, returning a float32 array (the array itself when it
+        already is one: the full training set is checked without copies)."""
+        x = np.asarray(x)
+        if not np.issubdtype(x.dtype, np.floating):
+            raise TypeError(f"{argument}: expected float {self._what}, got dtype {x.dtype}"
+                            + (" (divide uint8 images by 255)" if self.inputs == "images" and x.dtype != bool else ""))
+        x = x.astype(np.float32, copy=False)
+        self._check_values(x, argument, allow_empty)
+        self._check_shape(x.shape, argument)
+        return x
+
+    @property
+    def _what(self) -> str:
+        return "images" if self.inputs == "images" else "feature vectors"
+
+    def _check_values(self, x: np.ndarray, argument: str, allow_empty: bool = True) -> None:
+        (check_intensities if self.inputs == "images" else check_features)(x, argument, allow_empty=allow_empty)
+
+    def _check_shape(self, shape, argument: str) -> None:
+        if not self.built:
+            self.build(shape)
+        if self.event_shape is not None and tuple(shape[1:]) != self.event_shape:
+            raise ValueError(f"{argument}: {self._what} of shape {tuple(shape[1:])}, but {type(self).__name__} was built for {self.event_shape}")
 
     # -- the Keras protocol ------------------------------------------------------
     def compute_terms(self, x, y=None, training: bool = False) -> dict[str, tf.Tensor]:
@@ -137,7 +156,7 @@ class TrainableModel(keras.Model):
         if x is not None and not isinstance(x, tf.data.Dataset):
             if args:
                 raise TypeError("fit(x, y, ...): pass batch_size, epochs and the rest as keywords")
-            x = self.check_images(x, "x").numpy()
+            x = self.checked_array(x, "x")
             options = {k: kwargs.pop(k) for k in self.pipeline_options if k in kwargs}
             x = self.training_data(x, y, kwargs.pop("batch_size", None), seed, kwargs.get("initial_epoch", 0),
                                    binarize, kwargs.pop("shuffle", True), **options)

@@ -26,7 +26,7 @@ from vae_tf._quiet import retracing_warnings_silenced
 from vae_tf.cache.folder import SUFFIX, say as _say, usable_folder
 from vae_tf.cache.keys import key as key_of, plain, slug
 from vae_tf.cache.store import CacheError, read_record, require, sha256_arrays, write_record
-from vae_tf.data import check_features, check_intensities, make_dataset, positive_int, steps_per_epoch
+from vae_tf.data import make_dataset, positive_int, steps_per_epoch
 from vae_tf.trainer import EpochTimer, NaNGuard, default_optimizer
 
 # model -> (initial_epoch, state) of a call that was interrupted: re-running it starts from that state
@@ -119,11 +119,12 @@ def largest_divisor(steps: int, limit: int = 32) -> int:
 
 def _compile_for(model, data, fresh: bool) -> None:
     """Compile with the model's optimizer (a fresh copy of it when ``fresh``; Adam at 10⁻³ if the model was
-    never compiled), running several steps per call of Keras' loop, and build the optimizer's variables."""
+    never compiled), running several steps per call of Keras' loop for the pipeline ``data`` (one for None),
+    and build the optimizer's variables."""
     optimizer = model.optimizer if model.compiled else default_optimizer()
     if fresh and optimizer.built:
         optimizer = type(optimizer).from_config(optimizer.get_config())
-    steps = steps_per_epoch(data)  # None: one finite pass
+    steps = None if data is None else steps_per_epoch(data)  # None: one finite pass
     model.compile(optimizer=optimizer, steps_per_execution=largest_divisor(steps) if steps else 1)
     if not model.optimizer.built:
         model.optimizer.build(model.trainable_variables)
@@ -202,17 +203,16 @@ def _start_state(model, first_epoch: int) -> list[np.ndarray] | None:
 
 
 def _prepared(model, x, y, seed, first_epoch, fit_kwargs):
-    """Check the inputs, set the starting point, compile; returns (x, pipeline settings, pipeline, start)."""
-    x = model.check_images(x, "x").numpy()
-    (check_intensities if model.inputs == "images" else check_features)(x, "x")
+    """Check the inputs, set the starting point, compile; returns (x, pipeline settings, start). The
+    pipeline itself is built only to train (:func:`_train`): a cache hit needs none."""
+    x = model.checked_array(x, "x", allow_empty=False)
     pipeline = {k: fit_kwargs.pop(k) for k in ("batch_size", "binarize", "shuffle", *model.pipeline_options)
                 if k in fit_kwargs}
     if first_epoch == 0:
         initialize(model, x[:1], seed)
     start = _start_state(model, first_epoch)
-    data = model.training_data(x, y, seed=seed, start_epoch=first_epoch, **pipeline)
-    _compile_for(model, data, fresh=first_epoch == 0)
-    return x, pipeline, data, start
+    _compile_for(model, None, fresh=first_epoch == 0)
+    return x, pipeline, start
 
 
 def fit_or_load(model, x, y=None, *, epochs: int, seed: int = 0, name: str | None = None, validation_data=None,
@@ -232,7 +232,7 @@ def fit_or_load(model, x, y=None, *, epochs: int, seed: int = 0, name: str | Non
         raise ValueError(f"initial_epoch={first_epoch} must be in 0..epochs-1 (epochs={epochs})")
     _arrays(validation_data)
     callbacks = list(callbacks or [])
-    x, pipeline, data, start = _prepared(model, x, y, seed, first_epoch, fit_kwargs)
+    x, pipeline, start = _prepared(model, x, y, seed, first_epoch, fit_kwargs)
     description = describe(model, x, y, epochs=epochs, seed=seed, start_state=start, validation_data=validation_data,
                            callbacks=callbacks, fit_kwargs={**pipeline, **fit_kwargs, "initial_epoch": first_epoch})
     key, root = key_of(description), usable_folder(cache_dir)
@@ -247,7 +247,7 @@ def fit_or_load(model, x, y=None, *, epochs: int, seed: int = 0, name: str | Non
             return model
         except CacheError as err:
             _say(f"{name}: the cache entry is unusable ({err}); training afresh", verbose)
-    run = _train(model, (x, y, seed, pipeline, data), epochs, first_epoch, key, partial, start, callbacks,
+    run = _train(model, (x, y, seed, pipeline), epochs, first_epoch, key, partial, start, callbacks,
                  validation_data, fit_kwargs, verbose, name)
     run.description = description
     if run.stopped_at is None and entry is not None:
@@ -258,7 +258,9 @@ def fit_or_load(model, x, y=None, *, epochs: int, seed: int = 0, name: str | Non
 
 def _train(model, inputs, epochs, first_epoch, key, partial, start, callbacks, validation_data, fit, verbose, name):
     """``model.fit`` from the last checkpoint (if a usable one exists) to ``epochs``; returns the run."""
-    x, y, seed, pipeline, data = inputs
+    x, y, seed, pipeline = inputs
+    data = model.training_data(x, y, seed=seed, start_epoch=first_epoch, **pipeline)  # checks y and the settings first
+    _compile_for(model, data, fresh=False)
     history, start_epoch = {}, first_epoch
     if partial is not None and partial.exists():
         try:

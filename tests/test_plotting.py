@@ -11,10 +11,16 @@ from vae_tf import plotting  # noqa: E402
 def test_every_plot_returns_a_figure_with_the_content(small_mnist):
     x, y = small_mnist.x_test[:12], small_mnist.y_test[:12]
     grid = plotting.image_grid(x, ncols=6)
-    assert isinstance(grid, matplotlib.figure.Figure) and len(grid.axes) == 12
-    np.testing.assert_array_equal(grid.axes[0].images[0].get_array(), x[0])
-    rows = plotting.reconstruction_rows(x[:5], x[:5])
-    assert len(rows.axes) == 10
+    assert isinstance(grid, matplotlib.figure.Figure) and len(grid.axes) == 1
+    # one picture: two rows of six 28 x 28 images, GRID_GAP white pixels apart
+    gap = plotting.GRID_GAP
+    padded = [np.pad(image, ((0, gap), (0, gap))) for image in x]
+    expected = np.block([padded[:6], padded[6:]])[:-gap, :-gap]
+    np.testing.assert_array_equal(grid.axes[0].images[0].get_array(), expected)
+    rows = plotting.reconstruction_rows(x[:5], x[5:10], labels=("data", "model"))
+    assert [t.get_text() for t in rows.axes[0].get_yticklabels()] == ["data", "model"]
+    picture = rows.axes[0].images[0].get_array()
+    np.testing.assert_array_equal(picture[28 + gap:, 2 * (28 + gap):3 * (28 + gap) - gap], x[7])   # second row, third column
     scatter = plotting.latent_scatter(np.random.default_rng(0).normal(size=(12, 2)), y)
     assert len(scatter.axes[0].collections[0].get_offsets()) == 12
     calls = []
@@ -24,9 +30,27 @@ def test_every_plot_returns_a_figure_with_the_content(small_mnist):
     assert len(curves.axes[0].lines) == 2
 
 
+def test_image_grid_titles_sit_above_their_images_and_the_last_row_may_be_short(small_mnist):
+    x = small_mnist.x_test[:7]
+    grid = plotting.image_grid(x, ncols=4, titles=["a", "", "c", "d", "e", "f", "g"])
+    ax = grid.axes[0]
+    picture = ax.images[0].get_array()
+    assert [t.get_text() for t in ax.texts] == ["a", "c", "d", "e", "f", "g"]        # empty titles are not drawn
+    for text, image in zip(ax.texts, x[[0, 2, 3, 4, 5, 6]]):    # each title centred just above its own image
+        centre, bottom = text.get_position()
+        r, c = int(bottom) + 1, int(centre - 13.5)
+        np.testing.assert_array_equal(picture[r:r + 28, c:c + 28], image)
+    assert not picture[-28:, -28:].any()                                          # the eighth cell stays empty
+    assert not any(t.get_text() for t in plotting.image_grid(x, ncols=4).axes[0].texts)
+
+
 def test_plot_input_errors():
     with pytest.raises(ValueError, match="differ"):
         plotting.reconstruction_rows(np.zeros((3, 4, 4)), np.zeros((2, 4, 4)))
+    with pytest.raises(ValueError, match="titles"):
+        plotting.image_grid(np.zeros((3, 4, 4)), titles=["only one"])
+    with pytest.raises(ValueError, match="ncols"):
+        plotting.image_grid(np.zeros((3, 4, 4)), ncols=0)
     with pytest.raises(KeyError, match="elbo"):
         plotting.training_curves({"loss": [1.0]}, keys=["elbo"])
 

@@ -224,3 +224,24 @@ def test_fit_or_load_trains_on_feature_vectors_with_feature_validation_data(tmp_
                        validation_data=(x, y_true))
     history = model.history.history
     assert len(history["val_loss"]) == 2 and np.all(np.isfinite(history["val_loss"]))
+
+
+def _dense_units_and_dropout(network):
+    layers = network.layers
+    return ([layer.units for layer in layers if isinstance(layer, tf.keras.layers.Dense)],
+            [layer.rate for layer in layers if isinstance(layer, tf.keras.layers.Dropout)])
+
+
+@pytest.mark.parametrize("inputs, units, rates", [("images", [500, 500, 10], [0.3, 0.3]), ("features", [500, 10], [])])
+def test_default_networks_follow_the_inputs_and_the_baseline_is_m2s_classifier(inputs, units, rates):
+    """Pixels: two hidden layers of 500 with dropout in the classifier; codes (M1 + M2): Kingma et al.'s one
+    hidden layer of 500 and no dropout. The baseline Classifier's default network is M2's q(y|x) either way,
+    and an explicit argument still wins."""
+    m2, baseline = SemiSupervisedVAE(inputs=inputs), Classifier(inputs=inputs)
+    assert _dense_units_and_dropout(m2.classifier) == (units, rates)
+    assert _dense_units_and_dropout(baseline.classifier) == (units, rates)
+    explicit = SemiSupervisedVAE(inputs=inputs, hidden=units[:-1], classifier_dropout=rates[0] if rates else 0.0)
+    config = lambda model: {k: v for k, v in model.get_config().items() if k != "name"}
+    assert config(explicit) == config(m2)                             # what the cache key holds of a model
+    assert _dense_units_and_dropout(SemiSupervisedVAE(inputs=inputs, hidden=(64,), classifier_dropout=0.1).classifier) == ([64, 10], [0.1])
+    assert _dense_units_and_dropout(Classifier(inputs=inputs, hidden=(64,), dropout=0.0).classifier) == ([64, 10], [])

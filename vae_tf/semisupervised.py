@@ -82,9 +82,24 @@ def semisupervised_dataset(x, y, batch_size: int = 100, labeled_per_batch: int =
 
 
 def check_inputs(inputs: str) -> str:
-    if inputs not in ("images", "features"):
+    if inputs not in NETWORK_DEFAULTS:
         raise ValueError(f"inputs={inputs!r}: expected 'images' (intensities in [0, 1]) or 'features' (real vectors)")
     return inputs
+
+
+# The networks' defaults for each kind of input. Pixels: two hidden layers of 500 softplus units, and
+# dropout in the classifier, which otherwise fits 100 labeled images by heart. Features (a VAE's codes,
+# model M1 + M2): one hidden layer of 500 units, Kingma et al.'s M2 networks, and no dropout, as the
+# code already summarizes the image.
+NETWORK_DEFAULTS = {"images": {"hidden": (500, 500), "dropout": 0.3},
+                    "features": {"hidden": (500,), "dropout": 0.0}}
+
+
+def network_defaults(inputs: str, hidden, dropout) -> tuple[tuple[int, ...], float]:
+    """``hidden`` and ``dropout``, each taken from :data:`NETWORK_DEFAULTS` for ``inputs`` where it is None."""
+    defaults = NETWORK_DEFAULTS[check_inputs(inputs)]
+    hidden = defaults["hidden"] if hidden is None else hidden
+    return tuple(int(h) for h in hidden), float(defaults["dropout"] if dropout is None else dropout)
 
 
 class Classifies:
@@ -106,20 +121,21 @@ class SemiSupervisedVAE(networks.DecoderMixin, Classifies, TrainableModel):
     ``inputs="images"``: x holds intensities in [0, 1], binarized afresh every epoch, and
     p_θ(x | y, z) is Bernoulli per pixel. ``inputs="features"``: x holds real vectors, such as the
     codes of a VAE trained on the images (Kingma et al.'s stacked model M1 + M2), and
-    p_θ(x | y, z) = Normal(μ_θ(y, z), diag σ_θ(y, z)²).
+    p_θ(x | y, z) = Normal(μ_θ(y, z), diag σ_θ(y, z)²). ``hidden`` and ``classifier_dropout`` left at
+    None take the defaults for the kind of input (:data:`NETWORK_DEFAULTS`).
     """
 
     term_names = ("loss", "labeled_elbo", "unlabeled_elbo", "classification", "labeled_accuracy")
     pipeline_options = ("labeled_per_batch",)
 
-    def __init__(self, latent_dim: int = 10, num_classes: int = 10, hidden: Sequence[int] = (500, 500),
-                 activation: str = "softplus", alpha: float = 50.0, classifier_dropout: float = 0.3, inputs: str = "images",
-                 **kwargs):
+    def __init__(self, latent_dim: int = 10, num_classes: int = 10, hidden: Sequence[int] | None = None,
+                 activation: str = "softplus", alpha: float = 50.0, classifier_dropout: float | None = None,
+                 inputs: str = "images", **kwargs):
         super().__init__(**kwargs)
         self.inputs = check_inputs(inputs)
         self.latent_dim, self.num_classes = positive_int(latent_dim, "latent_dim"), positive_int(num_classes, "num_classes")
-        self.hidden, self.activation = tuple(int(h) for h in hidden), activation
-        self.alpha, self.classifier_dropout = float(alpha), float(classifier_dropout)
+        self.hidden, self.classifier_dropout = network_defaults(inputs, hidden, classifier_dropout)
+        self.activation, self.alpha = activation, float(alpha)
         if self.alpha < 0 or not 0 <= self.classifier_dropout < 1:
             raise ValueError(f"alpha={alpha} must be non-negative and classifier_dropout={classifier_dropout} in [0, 1)")
         self.classifier = networks.mlp(self.hidden, self.num_classes, activation, name="classifier",
@@ -263,17 +279,18 @@ class Classifier(Classifies, TrainableModel):
 
     Loss: the cross-entropy −(1/B) Σ_n log q_φ(y_n | x_n); ``accuracy`` is logged with it.
     ``fit(x, y)`` takes images and labels in 0..num_classes−1 (no −1: every image is labeled);
-    with ``inputs="features"`` it reads real vectors instead of images, like M2's.
+    with ``inputs="features"`` it reads real vectors instead of images, like M2's. Its defaults
+    are M2's classifier for the same ``inputs`` (:data:`NETWORK_DEFAULTS`).
     """
 
     term_names = ("loss", "accuracy")
 
-    def __init__(self, num_classes: int = 10, hidden: Sequence[int] = (500, 500), activation: str = "softplus",
-                 dropout: float = 0.3, inputs: str = "images", **kwargs):
+    def __init__(self, num_classes: int = 10, hidden: Sequence[int] | None = None, activation: str = "softplus",
+                 dropout: float | None = None, inputs: str = "images", **kwargs):
         super().__init__(**kwargs)
         self.inputs = check_inputs(inputs)
-        self.num_classes, self.hidden, self.activation = positive_int(num_classes, "num_classes"), tuple(hidden), activation
-        self.dropout = float(dropout)
+        self.num_classes, self.activation = positive_int(num_classes, "num_classes"), activation
+        self.hidden, self.dropout = network_defaults(inputs, hidden, dropout)
         self.classifier = networks.mlp(self.hidden, self.num_classes, activation, name="classifier", dropout=self.dropout)
 
     def get_config(self):

@@ -247,3 +247,18 @@ def test_remember_computes_once_and_keys_on_its_inputs(images, tmp_path, capsys)
     assert len(calls) == 7 and not list((tmp_path / "results").glob("*.npz"))
     with pytest.raises(TypeError, match="fingerprint"):
         cache.remember("bad", lambda o: 0, object(), cache_dir=tmp_path)
+
+
+def test_keys_read_the_code_not_its_comments_or_docstrings():
+    import inspect
+
+    from vae_tf import semisupervised
+    from vae_tf.cache.keys import code_of
+
+    source = inspect.getsource(semisupervised)
+    assert '"""Model M2:' in source and "alpha: float = 50.0" in source
+    reworded = source.replace('"""Model M2:', '"""The semi-supervised model M2:', 1) + "\n# a comment added at the end\n"
+    assert code_of(reworded) == code_of(source)
+    assert code_of(source.replace("alpha: float = 50.0", "alpha: float = 60.0")) != code_of(source)
+    assert code_of('x = 1\n"a string after code is code"\n') != code_of("x = 1\n")
+    assert code_of('def f():\n    """only a docstring"""\n') == code_of("def f():\n    pass\n")

@@ -102,6 +102,16 @@ def test_batches_carry_labeled_images_at_a_steady_rate(small_mnist):
     assert set(labeled_seen) == set(range(10))
 
 
+@pytest.mark.parametrize("batch_size, labeled", [(100, 10), (50, 5), (25, 2), (5, 1)])
+def test_by_default_a_tenth_of_each_batch_is_labeled(small_mnist, batch_size, labeled):
+    y = mask_labels(small_mnist.y_train, 20, seed=0)
+    ds = SemiSupervisedVAE().training_data(small_mnist.x_train, y, batch_size=batch_size)
+    first = [yb.numpy() for _, yb in itertools.islice(ds, 3)]
+    assert [len(yb) for yb in first] == [batch_size] * 3
+    assert [(yb >= 0).sum() for yb in first] == [labeled] * 3
+    assert ds.steps_per_epoch == -(-len(y) // (batch_size - labeled))  # an epoch: one pass over the unlabeled images
+
+
 def test_short_training_with_100_labels_beats_chance(mnist):
     data = mnist.subset(n_train=3000, n_test=1000)
     vae_tf.set_seed(0)

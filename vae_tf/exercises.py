@@ -595,7 +595,7 @@ def ref_unlabeled_bound(bounds, probs):
 def ref_m2_loss(labeled_bounds, unlabeled_bounds, log_q_y, alpha):
     """loss = (1/B) [Σ_labeled −L(x, y) + Σ_unlabeled −U(x)] + (α/B) Σ_labeled −log q(y | x), B = N_l + N_u.
 
-    α is the model's ``alpha``, a weight per labeled image (vae_tf.semisupervised).
+    α is the model's ``alpha``, a weight per labeled image in the batch, each time it is drawn (vae_tf.semisupervised).
     """
     b = len(labeled_bounds) + len(unlabeled_bounds)
     return (-labeled_bounds.sum() - unlabeled_bounds.sum()) / b + alpha / b * (-log_q_y.sum())
@@ -661,7 +661,7 @@ def _group_means(lb, ub, lq, a):
 _spec(Spec("m2_loss", ref_m2_loss, _m2_cases(), slips=[
     ("each group is averaged over its own size: divide the batch's total by B = N_labeled + N_unlabeled, the whole "
      "batch", _group_means),
-    ("α · mean_labeled log q(y | x) is the paper's α (0.1 N) form; here α is the model's weight per labeled image: "
+    ("α · mean_labeled log q(y | x) is the paper's α (0.1 N) form; here α is the model's weight per labeled image in the batch: "
      "(α/B) Σ_labeled −log q(y | x), a sum over the labeled images",
      lambda lb, ub, lq, a: -(lb.sum() + ub.sum()) / (len(lb) + len(ub)) - a * lq.mean()),
     ("α multiplies only the labeled images' log q(y | x) and that sum is divided by B like the rest: "

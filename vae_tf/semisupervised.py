@@ -8,9 +8,13 @@ Unlabeled image x, summed exactly over the ten digits (enumeration, not sampling
     U(x) = Σ_y q_φ(y | x) L(x, y) + H(q_φ(y | x)).
 Loss on a batch (labels of −1 mark unlabeled images):
     (1/B) [Σ_labeled −L(x, y) + Σ_unlabeled −U(x) + α Σ_labeled −log q_φ(y | x)],
-so α weighs each labeled image's classification term against its bound. (Kingma et al. write
-J^α = J + α' E_labeled[−log q_φ(y | x)] over the whole data set with α' = 0.1 · N; per labeled
-image that is α = 0.1 · N / N_l, 60 for 100 labels among N = 60,000 images.)
+so α weighs a labeled image's classification term against its bound each time the image is
+drawn. Kingma et al. write J^α = J + α' E_labeled[−log q_φ(y | x)] over the whole data set with
+α' = 0.1 · N, where each image counts once: a labeled image's −log q_φ(y | x) weighs 0.1 · N / N_l
+against one unlabeled image's −U(x) (60 for 100 labels among N = 60,000). Here the few labeled
+images are re-sampled into every batch (:func:`semisupervised_dataset`), so over an epoch each
+labeled image's terms count as often as it is drawn (about 67 times for 100 labels, 10 in each
+batch of 100, 60,000 images): α is a weight per draw, not the paper's α'.
 """
 from __future__ import annotations
 
@@ -40,9 +44,10 @@ def check_labels(y, num_classes: int = 10, argument: str = "y") -> np.ndarray:
     return y.astype(np.int64)
 
 
-def semisupervised_dataset(x, y, batch_size: int = 100, labeled_per_batch: int = 50, seed: int = 0,
+def semisupervised_dataset(x, y, batch_size: int = 100, labeled_per_batch: int | None = None, seed: int = 0,
                            binarize: str | None = "dynamic", start_epoch: int = 0, features: bool = False):
-    """Batches of ``batch_size − labeled_per_batch`` unlabeled and ``labeled_per_batch`` labeled images.
+    """Batches of ``batch_size − labeled_per_batch`` unlabeled and ``labeled_per_batch`` labeled images
+    (None: a tenth of the batch, at least one).
 
     The labeled images (y ≥ 0) are re-sampled into every batch, so 100 labels are seen at a
     steady rate instead of once per epoch among thousands of unlabeled images. An epoch is one
@@ -59,7 +64,9 @@ def semisupervised_dataset(x, y, batch_size: int = 100, labeled_per_batch: int =
     labeled = np.flatnonzero(y >= 0)
     if len(labeled) == 0:
         raise ValueError("y: no labeled image (all labels are -1)")
-    batch_size, labeled_per_batch = positive_int(batch_size, "batch_size"), positive_int(labeled_per_batch, "labeled_per_batch")
+    batch_size = positive_int(batch_size, "batch_size")
+    labeled_per_batch = (default_labeled_per_batch(batch_size) if labeled_per_batch is None
+                         else positive_int(labeled_per_batch, "labeled_per_batch"))
     if not 0 < labeled_per_batch <= batch_size:
         raise ValueError(f"labeled_per_batch={labeled_per_batch} must be between 1 and batch_size={batch_size}")
     if labeled_per_batch == batch_size:  # labeled images only: M2's objective without U(x), for an ablation
@@ -79,6 +86,11 @@ def semisupervised_dataset(x, y, batch_size: int = 100, labeled_per_batch: int =
     both = both.map(lambda u, l: (tf.concat([u[0], l[0]], 0), tf.concat([u[1], l[1]], 0))).prefetch(tf.data.AUTOTUNE)
     both.steps_per_epoch = steps
     return both
+
+
+def default_labeled_per_batch(batch_size: int) -> int:
+    """A tenth of each batch is labeled (at least one image): 10 of the default 100."""
+    return max(1, batch_size // 10)
 
 
 def check_inputs(inputs: str) -> str:
@@ -116,7 +128,7 @@ class SemiSupervisedVAE(networks.DecoderMixin, Classifies, TrainableModel):
     ``alpha`` weighs each labeled image's −log q_φ(y | x) in the loss (see the module docstring).
     ``fit(x, y)`` takes NumPy arrays with y = −1 for unlabeled images and builds batches that mix
     unlabeled and labeled images (:func:`semisupervised_dataset`; ``labeled_per_batch`` of each
-    ``batch_size``).
+    ``batch_size``, a tenth by default).
 
     ``inputs="images"``: x holds intensities in [0, 1], binarized afresh every epoch, and
     p_θ(x | y, z) is Bernoulli per pixel. ``inputs="features"``: x holds real vectors, such as the
@@ -252,8 +264,9 @@ class SemiSupervisedVAE(networks.DecoderMixin, Classifies, TrainableModel):
                 "labeled_accuracy": tf.reduce_mean(tf.cast(predicted == y_l, tf.float32))}
 
     def training_data(self, x, y=None, batch_size=None, seed=0, start_epoch=0, binarize="auto", shuffle=True,
-                      labeled_per_batch: int = 50):
-        """:func:`semisupervised_dataset`: ``labeled_per_batch`` labeled images (y ≥ 0) re-sampled into every batch;
+                      labeled_per_batch: int | None = None):
+        """:func:`semisupervised_dataset`: ``labeled_per_batch`` labeled images (y ≥ 0, a tenth of the batch by
+        default) re-sampled into every batch;
         ``binarize="auto"``: images binarized afresh every epoch, feature vectors as they are."""
         if binarize == "auto":
             binarize = "dynamic" if self.inputs == "images" else None
@@ -262,7 +275,7 @@ class SemiSupervisedVAE(networks.DecoderMixin, Classifies, TrainableModel):
 
     def fit(self, x=None, y=None, *args, seed: int = 0, binarize: str | None = "auto", **kwargs):
         """Keras ``fit``. NumPy ``x, y`` (y = −1 for unlabeled images) become batches of ``batch_size``
-        (default 100) with ``labeled_per_batch`` (default 50) labeled images each; images are binarized
+        (default 100) with ``labeled_per_batch`` (default a tenth of the batch) labeled images each; images are binarized
         afresh every epoch (``binarize="auto"``: "dynamic" for images, None for feature vectors)."""
         if not isinstance(x, tf.data.Dataset):
             if y is None:

@@ -25,10 +25,11 @@ def accuracy(model, data) -> float:
     return float((model.classify(data.x_test).mode().numpy() == data.y_test).mean())
 
 
-def trained(model, x, y, epochs, seed, **fit):
-    vae_tf.set_seed(seed)
+def trained(make, x, y, epochs, seed, **fit):
+    keras.utils.set_random_seed(seed)
+    model = make()
     model.compile(optimizer=keras.optimizers.Adam(2e-3))
-    model.fit(x, y, epochs=epochs, verbose=0, seed=seed, **fit)
+    model.fit(x, y, epochs=epochs, verbose=0, **fit)
     return model
 
 
@@ -40,7 +41,7 @@ def main():
     args = parser.parse_args()
 
     data = vae_tf.load_mnist()
-    print(vae_tf.header(args.seeds[0], data))
+    print(vae_tf.header(data))
     print(f"M2 config: {SemiSupervisedVAE().get_config()}, Adam 2e-3, batches of {BATCH} with {LABELED_PER_BATCH} labeled, "
           f"{args.epochs} epochs")
     print(f"{'labels':>6} {'seed':>4} {'M2 acc':>7} {'baseline':>9} {'ablation':>9} {'M2 s/epoch':>10}")
@@ -51,12 +52,12 @@ def main():
         for seed in args.seeds:
             y = mask_labels(data.y_train, n_labels, seed=seed)
             start = time.perf_counter()
-            m2 = trained(SemiSupervisedVAE(), data.x_train, y, args.epochs, seed, batch_size=BATCH,
+            m2 = trained(SemiSupervisedVAE, data.x_train, y, args.epochs, seed, batch_size=BATCH,
                          labeled_per_batch=LABELED_PER_BATCH)
             per_epoch = (time.perf_counter() - start) / args.epochs
             x_l, y_l = np.repeat(data.x_train[y >= 0], repeats, axis=0), np.repeat(y[y >= 0], repeats)
-            base = trained(Classifier(), x_l, y_l, args.epochs, seed, batch_size=LABELED_PER_BATCH, binarize="dynamic")
-            ablation = trained(SemiSupervisedVAE(), x_l, y_l, args.epochs, seed, batch_size=LABELED_PER_BATCH,
+            base = trained(Classifier, x_l, y_l, args.epochs, seed, batch_size=LABELED_PER_BATCH, binarize="dynamic")
+            ablation = trained(SemiSupervisedVAE, x_l, y_l, args.epochs, seed, batch_size=LABELED_PER_BATCH,
                                labeled_per_batch=LABELED_PER_BATCH)
             row = (accuracy(m2, data), accuracy(base, data), accuracy(ablation, data))
             results.setdefault(n_labels, []).append(row)

@@ -15,7 +15,7 @@ for ``fit``, the bare loop then still shows what XLA gives), a bare
 60,000-image epoch (data tiled to that size), and the peak resident memory of the process.
 The first epoch (tracing and compilation) is reported separately from the steady-state epochs, and
 a second table times the VAE at batch sizes 64 to 512 and with one training step per call of Keras'
-compiled loop instead of the count fit_or_load chooses, or with Keras' own Adam instead of the
+compiled loop instead of the count fit chooses, or with Keras' own Adam instead of the
 collection's ``FusedAdam``. The matmul rate is the best of three timings. Each model trains with the
 optimizer its notebook uses: Keras' Adam at 1e-3 for the autoencoder (notebook 01 compiles it so),
 the collection's ``FusedAdam`` (Keras' Adam as one fused kernel per variable) at 2e-3 for the VAE
@@ -127,7 +127,7 @@ def data_for(name: str, x, y, batch: int):
 
 
 def per_call_for(ds) -> int:
-    """The steps per call of Keras' compiled loop that fit_or_load chooses for this pipeline."""
+    """The steps per call of Keras' compiled loop that fit chooses for this pipeline."""
     return largest_divisor(vae_tf.data.steps_per_epoch(ds))
 
 
@@ -264,7 +264,7 @@ def main():
             print(f"{name:6} {batch:5d} {xla:4} {model.steps_per_execution:10d} {first:11.1f} {epoch:8.2f} {images_per_s:8.0f} {gflops:8.1f} "
                   f"{gflops / peak:9.0%} {bare:11.2f} {overhead:>12} {epoch * 60000 / args.images:11.1f}", flush=True)
     print("\nXLA column: 'off*' = jit_compile=True was asked, Keras declined it for fit (the bare loop still used XLA).")
-    print("steps/call: training steps per call of Keras' compiled loop (what fit_or_load chooses: the largest divisor of the epoch up to 32).")
+    print("steps/call: training steps per call of Keras' compiled loop (what fit chooses: the largest divisor of the epoch up to 32).")
     print("img/s counts every image a step trains on (an M2 epoch: the unlabeled images plus as many labeled re-draws).")
     if ("m2", False) in epoch_seconds and ("vae-m2", False) in epoch_seconds:
         print(f"M2 epoch / VAE epoch at the same hidden sizes (no XLA): "

@@ -109,6 +109,7 @@ def build(out: Path | None = None, root: Path = ROOT) -> list[Path]:
                 "other": {"href": up + other.href, "label": other.kind.lower()} if other else None,
                 "dark_css": dark_css}
         nb = nbformat.from_dict(notebooks[page.source])
+        nb.cells = [c for c in nb.cells if "claims" not in c.metadata.get("tags", [])]  # checks, not the lecture
         nb.metadata["title"] = f"{page.title} ({page.kind.lower()})"
         body, _ = exporter.from_notebook_node(nb, resources={"static_prefix": up + "_static", "site": site})
         box, page.sections = _toc(body)

@@ -65,7 +65,7 @@ def slide_type(cell, after_figure: bool = False) -> str:
         if "$$" in source or re.search(r"\\begin\{", source):
             return "fragment"
         return "notes" if len(source) > (PROSE_LIMIT_UNDER_FIGURE if after_figure else PROSE_LIMIT) else "fragment"
-    if cell.cell_type != "code":
+    if cell.cell_type != "code" or "claims" in cell.metadata.get("tags", []):  # claims: checks, not lecture
         return "skip"
     lines = _code_lines(source)
     if SOLUTION in source or (lines and lines[0].startswith("check_")):

@@ -11,7 +11,18 @@ import vae_tf  # (imports TensorFlow quietly; ../conftest.py sets the fast setti
 
 @pytest.fixture(scope="session")
 def mnist():
-    return vae_tf.load_mnist()
+    """All of the data folder's images (the fast setting's subset is for the notebooks)."""
+    return vae_tf.data._load_mnist()
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_and_full_epochs(request, tmp_path, monkeypatch):
+    """Each test trains into a cache folder of its own, never the user's, and gets the epochs it asks for
+    (the fast setting, on for the notebooks of the test command, would cut them to a tenth). Tests that
+    execute notebooks keep the fast setting, as the notebooks do."""
+    monkeypatch.setenv("VAE_TF_CACHE_DIR", str(tmp_path / "vae-tf-cache"))
+    if not request.node.get_closest_marker("notebook"):
+        monkeypatch.setenv("VAE_TF_FAST", "0")
 
 
 @pytest.fixture(scope="session")
@@ -71,3 +82,24 @@ class PoisonWeights(DuringEpoch):
     def act(self, model):
         for v in model.trainable_variables:
             v.assign(np.full(v.shape, np.nan, np.float32))
+
+
+def cached_fit(model, x, y=None, *, cache_dir=None, seed=None, verbose=-1, **kwargs):
+    """``model.fit`` into the cache folder ``cache_dir`` (None: the test's own; "off": no cache), after
+    ``keras.utils.set_random_seed(seed)`` if given (the pipeline's seed); returns the run (``model.history``).
+    ``verbose``: -1 silent, 0 the fit's one line, as the notebooks print it."""
+    import os
+
+    old = os.environ.get("VAE_TF_CACHE_DIR")
+    if cache_dir is not None:
+        os.environ["VAE_TF_CACHE_DIR"] = str(cache_dir)
+    try:
+        if seed is not None:
+            keras.utils.set_random_seed(seed)
+        model.fit(x, y, verbose=0 if verbose == -1 else "auto", **kwargs)
+        return model.history
+    finally:
+        if old is None:
+            os.environ.pop("VAE_TF_CACHE_DIR", None)
+        else:
+            os.environ["VAE_TF_CACHE_DIR"] = old

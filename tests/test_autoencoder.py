@@ -9,7 +9,7 @@ def test_bce_matches_the_closed_form_on_the_models_own_reconstruction():
     rng = np.random.default_rng(0)
     x = rng.random((4, 5, 6)).astype(np.float32)
     ae = vae_tf.Autoencoder(latent_dim=3, hidden=(8,))
-    p = ae.decode(ae.encode(x)).numpy().astype(np.float64)
+    p = ae.decode(ae.encode(x).mean()).mean().numpy().astype(np.float64)
     expected = -(x * np.log(p) + (1 - x) * np.log(1 - p)).sum(axis=(1, 2))
     np.testing.assert_allclose(ae.binary_cross_entropy(x).numpy(), expected, rtol=1e-5)
 
@@ -17,9 +17,11 @@ def test_bce_matches_the_closed_form_on_the_models_own_reconstruction():
 def test_shapes_and_sizes_come_from_the_data():
     x = np.random.default_rng(0).random((16, 14, 12)).astype(np.float32)  # not 28×28
     ae = vae_tf.Autoencoder(latent_dim=3, hidden=(20, 10))
-    z = ae.encode(x)
-    assert z.shape == (16, 3)
-    assert ae.decode(z).shape == (16, 14, 12)
+    code = ae.encode(x)                                  # a point mass at the code, like every encoder's q
+    z = code.mean()
+    assert z.shape == (16, 3) and code.event_shape == [3]
+    np.testing.assert_array_equal(code.sample().numpy(), z.numpy())
+    assert ae.decode(z).mean().shape == (16, 14, 12) and ae.decode(z).event_shape == [14, 12]
     assert ae.decoder.layers[-1].units == 14 * 12
     assert [layer.units for layer in ae.encoder.layers[1:]] == [20, 10, 3]
 

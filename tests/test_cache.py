@@ -1,5 +1,11 @@
-"""fit_or_load: cache hits, misses, corrupt entries, resume after an interrupt, and the NaN guard."""
+"""The cached fit: hits, misses, the key, corrupt entries, resume after an interrupt or kill -9, and the NaN guard."""
 import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
 
 import keras
 import numpy as np
@@ -11,7 +17,7 @@ from vae_tf.cache import store
 from vae_tf.semisupervised import SemiSupervisedVAE
 from vae_tf.trainer import EpochTimer
 
-from conftest import Interrupt, PoisonWeights
+from conftest import Interrupt, PoisonWeights, cached_fit
 
 
 @pytest.fixture
@@ -29,8 +35,8 @@ def _weights(model):
 
 
 def _run(*args, **kwargs):
-    """fit_or_load, returning the record of the run it leaves in ``model.history``."""
-    return cache.fit_or_load(*args, **kwargs).history
+    """The cached fit, returning the record of the run it leaves in ``model.history``."""
+    return cached_fit(*args, **kwargs)
 
 
 def _fit(model, images, tmp_path, epochs=2, **kwargs):
@@ -58,11 +64,16 @@ def test_hit_loads_the_saved_weights_without_training(images, tmp_path, monkeypa
     np.testing.assert_allclose(first.encode(x).mean(), second.encode(x).mean(), rtol=1e-6)
 
 
-@pytest.mark.parametrize("change", ["epochs", "seed", "latent", "data", "learning_rate", "fast"])
+@pytest.mark.parametrize("change", ["epochs", "seed", "model_seed", "latent", "data", "learning_rate", "fast",
+                                    "batch_size"])
 def test_any_change_misses(images, tmp_path, monkeypatch, change):
     base = _run(_vae(), images, epochs=1, seed=3, batch_size=100, cache_dir=tmp_path, verbose=-1)
-    model, x, epochs, seed = _vae(), images, 1, 3
-    if change == "epochs":
+    model, x, epochs, seed, batch = _vae(), images, 1, 3, 100
+    if change == "batch_size":
+        batch = 50
+    elif change == "model_seed":
+        model = _vae(seed=1)
+    elif change == "epochs":
         epochs = 2
     elif change == "seed":
         seed = 4
@@ -76,7 +87,7 @@ def test_any_change_misses(images, tmp_path, monkeypatch, change):
         model.compile(optimizer=keras.optimizers.Adam(3e-3))
     elif change == "fast":
         monkeypatch.setenv("VAE_TF_FAST", "0" if vae_tf.config.is_fast() else "1")
-    run = _run(model, x, epochs=epochs, seed=seed, batch_size=100, cache_dir=tmp_path, verbose=-1)
+    run = _run(model, x, epochs=epochs, seed=seed, batch_size=batch, cache_dir=tmp_path, verbose=-1)
     assert not run.from_cache and run.path != base.path
     assert len(cache.entries(tmp_path)) == 2
 
@@ -129,7 +140,7 @@ def test_resume_after_an_interrupt_equals_an_uninterrupted_run(small_mnist, tmp_
     broken = make()
     interrupt = Interrupt(epoch=2)
     with pytest.raises(KeyboardInterrupt):
-        cache.fit_or_load(broken, x, y, cache_dir=tmp_path / "b", callbacks=[interrupt], **kwargs)
+        _run(broken, x, y, cache_dir=tmp_path / "b", callbacks=[interrupt], **kwargs)
     assert not cache.entries(tmp_path / "b")  # nothing half-trained reaches the cache
     interrupt.epoch = None
     resumed_model = make()  # a fresh process would start from a freshly built model
@@ -151,7 +162,8 @@ def test_nan_stops_with_the_last_finite_weights_and_caches_nothing(images, tmp_p
                                 cache_dir=tmp_path, verbose=-1, callbacks=[PoisonWeights(epoch=0)])
     assert run.stopped_at is not None and run.path is None
     assert not cache.entries(tmp_path)
-    init = _vae(seed=3)  # the start that seed=3 gives
+    init = _vae()  # the same start: the decoder is built, and drawn, after fit's seed
+    keras.utils.set_random_seed(3)
     init.encode(images[:1])
     for a, b in zip(_weights(model2), _weights(init)):  # no finite epoch: the initial weights are kept
         np.testing.assert_array_equal(a, b)
@@ -170,19 +182,16 @@ def test_clear_and_off_setting(images, tmp_path, monkeypatch, capsys):
 
 
 def test_bad_arguments_are_named(images, tmp_path):
-    with pytest.raises(TypeError, match="NumPy arrays"):
-        cache.fit_or_load(_vae(), images, epochs=1, validation_data=vae_tf.make_dataset(images, shuffle=False),
-                          cache_dir=tmp_path)
     with pytest.raises(ValueError, match="epochs"):
-        cache.fit_or_load(_vae(), images, epochs=0, cache_dir=tmp_path)
+        _run(_vae(), images, epochs=0, cache_dir=tmp_path)
     with pytest.raises(TypeError, match="dtype"):
-        cache.fit_or_load(_vae(), (images * 255).astype(np.uint8), epochs=1, cache_dir=tmp_path)
+        _run(_vae(), (images * 255).astype(np.uint8), epochs=1, cache_dir=tmp_path)
 
 
 def test_continuing_with_initial_epoch_equals_one_longer_run(images, tmp_path):
     """Two cached calls, epochs 0..2 then 2..4, end where a single 4-epoch fit ends."""
-    whole = _vae(seed=3)  # what fit_or_load(seed=3) starts from
-    whole.fit(images, epochs=4, seed=3, batch_size=100, binarize="dynamic", verbose=0)
+    whole = _vae()
+    _run(whole, images, epochs=4, seed=3, batch_size=100, cache_dir="off")
     staged = _vae()
     _fit(staged, images, tmp_path, epochs=2, verbose=-1)
     second = _fit(staged, images, tmp_path, epochs=4, initial_epoch=2, verbose=-1)
@@ -262,3 +271,131 @@ def test_keys_read_the_code_not_its_comments_or_docstrings():
     assert code_of(source.replace("alpha: float = 50.0", "alpha: float = 60.0")) != code_of(source)
     assert code_of('x = 1\n"a string after code is code"\n') != code_of("x = 1\n")
     assert code_of('def f():\n    """only a docstring"""\n') == code_of("def f():\n    pass\n")
+
+
+# --------------------------------------------------------------------------- the key covers every argument
+_CHANGED = {  # one other value for every constructor argument of every model
+    "latent_dim": 3, "hidden": (24,), "activation": "tanh", "num_samples": 5, "analytic_kl": False,
+    "gradient_estimator": "score_function", "baseline": "loo", "beta": 2.0, "dataset_size": 500, "num_classes": 5,
+    "alpha": 10.0, "classifier_dropout": 0.1, "dropout": 0.2, "inputs": "features",
+}
+_NEEDS = {"gradient_estimator": {"analytic_kl": True}, "baseline": {"num_samples": 5}}
+_MODELS = {"Autoencoder": vae_tf.Autoencoder, "VAE": vae_tf.VAE, "BetaVAE": vae_tf.BetaVAE,
+           "TCVAE": lambda **kw: vae_tf.TCVAE(**{"dataset_size": 300, **kw}),
+           "SemiSupervisedVAE": vae_tf.SemiSupervisedVAE, "Classifier": vae_tf.Classifier}
+
+
+def _parameters(cls):
+    import inspect
+
+    return [p for p in inspect.signature(cls.__init__).parameters.values()
+            if p.name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
+
+
+@pytest.mark.parametrize("kind", list(_MODELS))
+def test_changing_any_constructor_argument_changes_the_key(kind):
+    """Same start state, data and settings: only the argument differs, and the key must see it."""
+    from vae_tf.cache.keys import key
+    from vae_tf.cache.training import describe
+
+    make = _MODELS[kind]
+    cls = getattr(vae_tf, kind)
+
+    def key_of(model):
+        model.compile(optimizer=keras.optimizers.Adam(1e-3))
+        return key(describe(model, np.zeros((2, 4), np.float32), epochs=1, seed=0, start_state=[]))
+
+    base = key_of(make())
+    names = [p.name for p in _parameters(cls)]
+    assert names and all(name in _CHANGED for name in names), names
+    for name in names:
+        changed = key_of(make(**{**_NEEDS.get(name, {}), name: _CHANGED[name]}))
+        assert changed != base, f"{kind}({name}=...) gives the cached key of the default {kind}"
+        assert make(**{name: _CHANGED[name]} if name not in _NEEDS else {**_NEEDS[name], name: _CHANGED[name]}
+                    ).get_config()[name] == (list(_CHANGED[name]) if isinstance(_CHANGED[name], tuple)
+                                             else _CHANGED[name])
+    # and the recorded arguments rebuild the same model
+    model = make()
+    twin = type(model).from_config(model.get_config())
+    keras_own = ("name", "trainable", "dtype")
+    assert {k: v for k, v in twin.constructor_arguments.items() if k not in keras_own} == {
+        k: list(v) if isinstance(v, tuple) else v for k, v in model.constructor_arguments.items()}
+
+
+_KILLED = textwrap.dedent("""
+    import os, sys, keras, numpy as np, vae_tf
+    from vae_tf.cache.store import sha256_arrays
+
+    class Slow(keras.callbacks.Callback):   # the parent kills this process at the end of epoch 3, before its checkpoint
+        def on_epoch_end(self, epoch, logs=None):
+            print("epoch", epoch + 1, flush=True)
+            if sys.argv[2] == "slow" and epoch >= 2:
+                import time; time.sleep(60)
+
+    os.environ["VAE_TF_CACHE_DIR"] = sys.argv[1]
+    x = vae_tf.data._load_mnist().x_train[:300]
+    keras.utils.set_random_seed(0)
+    model = vae_tf.VAE(latent_dim=2, hidden=(16,))
+    model.compile(optimizer=keras.optimizers.Adam(2e-3))
+    model.fit(x, epochs=4, batch_size=50, callbacks=[Slow()])
+    print(sha256_arrays(*[v.numpy() for v in model.variables]), flush=True)
+""")
+
+
+def test_a_run_killed_with_sigkill_resumes_to_the_weights_of_an_uninterrupted_run(tmp_path):
+    env = {**os.environ, "VAE_TF_FAST": "0"}
+    straight = subprocess.run([sys.executable, "-c", _KILLED, str(tmp_path / "a"), "straight"], env=env,
+                              capture_output=True, text=True, timeout=300)
+    assert straight.returncode == 0, straight.stderr[-2000:]
+    victim = subprocess.Popen([sys.executable, "-c", _KILLED, str(tmp_path / "b"), "slow"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    for line in victim.stdout:  # epoch 2 is checkpointed; kill -9 while it sleeps at the end of epoch 3
+        if line.startswith("epoch 3"):
+            time.sleep(2)
+            break
+    victim.send_signal(signal.SIGKILL)
+    victim.wait(timeout=60)
+    assert list((tmp_path / "b").glob("*.partial.npz")) and not cache.entries(tmp_path / "b")
+    resumed = subprocess.run([sys.executable, "-c", _KILLED, str(tmp_path / "b"), "straight"], env=env,
+                             capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert "resuming from the checkpoint after epoch 2 of 4" in resumed.stdout
+    assert resumed.stdout.strip().splitlines()[-1] == straight.stdout.strip().splitlines()[-1]  # bit-identical
+
+
+# --------------------------------------------------------------------------- cached: keyed on what it reads
+def test_cached_keys_on_the_globals_and_closures_its_function_reads(tmp_path, monkeypatch):
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path))
+
+    def computed():  # every computation stores one result; a load stores none
+        return len(list((tmp_path / "results").glob("*.npz")))
+
+    namespace = {"np": np, "SCALE": 2.0, "OFFSET": np.arange(3.0)}
+    exec(textwrap.dedent("""
+        def helper(a):
+            return a + OFFSET
+
+        def scaled(a):
+            return helper(a) * SCALE
+    """), namespace)
+    fn = cache.cached(namespace["scaled"])
+    first = fn(np.ones(3))
+    np.testing.assert_array_equal(fn(np.ones(3)), first)
+    assert computed() == 1                                   # the second call loaded
+    namespace["SCALE"] = 3.0                                 # a global it reads changed: a new result
+    np.testing.assert_array_equal(fn(np.ones(3)), (np.ones(3) + np.arange(3.0)) * 3.0)
+    namespace["OFFSET"] = np.zeros(3)                        # a global read by a function it calls
+    np.testing.assert_array_equal(fn(np.ones(3)), np.ones(3) * 3.0)
+    assert computed() == 3
+
+    def outer(k):
+        @cache.cached
+        def inner(a):
+            return a * k
+        return inner
+
+    assert outer(2)(np.ones(2))[0] == 2 and outer(5)(np.ones(2))[0] == 5  # closures are read too
+    namespace["LOG"] = object()
+    exec("def reads_an_object(a):\n    return LOG, a\n", namespace)
+    with pytest.raises(TypeError, match="reads 'LOG'"):
+        cache.cached(namespace["reads_an_object"])(1)

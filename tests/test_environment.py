@@ -42,3 +42,13 @@ def test_no_tfp_layers_in_the_package():
     # tfp.layers is built on legacy Keras 2 and breaks under Keras 3
     for path in (ROOT / "vae_tf").rglob("*.py"):
         assert "tfp.layers" not in path.read_text(), path
+
+
+def test_the_declared_pythons_are_those_tensorflow_has_wheels_for():
+    """TensorFlow 2.21 publishes wheels for CPython 3.11-3.13: pip on 3.14 should refuse the package by its
+    Python range (and say which versions work), not fail later on a missing TensorFlow."""
+    from packaging.specifiers import SpecifierSet
+
+    spec = SpecifierSet(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"])
+    assert [v for v in ("3.10", "3.11", "3.12", "3.13", "3.14") if v in spec] == ["3.11", "3.12", "3.13"]
+    assert "3.13" in (ROOT / "README.md").read_text().split("## Quick start")[1].split("```")[0]

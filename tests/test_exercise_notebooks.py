@@ -64,6 +64,7 @@ def test_every_student_notebook_is_valid_cleared_and_has_three_exercises():
         assert sum(c.source.replace("# NBVAL_CHECK_OUTPUT\n", "").startswith("check_") for c in code) >= 3, path.name
 
 
+@pytest.mark.notebook  # executed in the fast setting, as the test command runs the lecture notebooks
 @pytest.mark.parametrize("path", STUDENT, ids=[p.stem for p in STUDENT])
 def test_student_notebook_runs_and_every_check_reports_the_stub(path, tmp_path):
     from nbclient import NotebookClient

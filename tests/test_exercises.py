@@ -19,13 +19,13 @@ lse = np.logaddexp.reduce
 @pytest.mark.parametrize("notebook, name, check, reference", ALL, ids=IDS)
 def test_reference_passes_and_stub_fails(notebook, name, check, reference, capsys):
     assert check(reference)
-    assert "✔" in capsys.readouterr().out
+    assert ": correct, " in capsys.readouterr().out
 
     def stub(*args):
         raise NotImplementedError("write the equation above")
     result = check(stub)
     assert not result and result.diagnosis == "not implemented yet" and "write the equation above" in result.message
-    assert "✘" in capsys.readouterr().out
+    assert ": not yet: " in capsys.readouterr().out
 
 
 def test_four_exercises_per_notebook_one_to_think():
@@ -319,11 +319,11 @@ def test_the_exercise_sigma_is_the_models_relu(small_mnist):
     vae_tf.set_seed(0)
     ae = vae_tf.Autoencoder(latent_dim=2, hidden=(16,))
     x = small_mnist.x_test[:8]
-    z = ae.encode(x).numpy()
+    z = ae.encode(x).mean().numpy()
     (W, b), (W2, b2) = [layer.get_weights() for layer in ae.encoder.layers if layer.weights]
     np.testing.assert_allclose(ex.ref_encoder_forward(x.reshape(8, -1), W, b, W2, b2), z, rtol=1e-4, atol=1e-5)
     (V, c), (V2, c2) = [layer.get_weights() for layer in ae.decoder.layers if layer.weights]
-    np.testing.assert_allclose(ex.ref_decoder_forward(z, V, c, V2, c2), ae.decode(z).numpy().reshape(8, -1), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(ex.ref_decoder_forward(z, V, c, V2, c2), ae.decode(z).mean().numpy().reshape(8, -1), rtol=1e-4, atol=1e-5)
 
 
 def test_the_m2_loss_alpha_is_the_models_alpha():

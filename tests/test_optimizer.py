@@ -70,7 +70,7 @@ def test_the_default_optimizer_trains_a_vae_like_keras_adam(small_mnist):
         vae_tf.set_seed(0)
         model = vae_tf.VAE(latent_dim=4, hidden=(32,))
         model.compile(optimizer=optimizer)
-        model.fit(x, epochs=2, batch_size=32, seed=0, verbose=0)
+        model.fit(x, epochs=2, batch_size=32, verbose=0)
         weights.append(model.get_weights())
     assert isinstance(vae_tf.trainer.default_optimizer(), FusedAdam)
     for a, b in zip(*weights):

@@ -12,6 +12,7 @@ import sys
 import textwrap
 import tracemalloc
 
+import keras
 import numpy as np
 import pytest
 
@@ -21,7 +22,7 @@ from vae_tf.cache import keys, store
 from vae_tf.data import DataError, load_mnist
 from vae_tf.semisupervised import Classifier, SemiSupervisedVAE
 
-from conftest import Interrupt, PoisonWeights, write_idx
+from conftest import Interrupt, PoisonWeights, cached_fit, write_idx
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +37,8 @@ def _vae():
 
 def _fit(model, images, folder, **kwargs):
     kwargs = {"epochs": 3, "seed": 3, "batch_size": 100, "verbose": -1, **kwargs}
-    return cache.fit_or_load(model, images, cache_dir=folder, **kwargs).history
+    return cached_fit(model, images, cache_dir=folder if folder is not None else os.environ.get(cache.CACHE_ENV),
+                      **kwargs)
 
 
 def _weights(model):
@@ -52,7 +54,9 @@ def _assert_same(a, b):
 def reference(images, tmp_path_factory):
     """The weights an uninterrupted 3-epoch run produces."""
     model = _vae()
-    _fit(model, images, tmp_path_factory.mktemp("reference"))
+    with pytest.MonkeyPatch.context() as patch:  # module-scoped: the autouse fixture's settings are not on yet
+        patch.setenv("VAE_TF_FAST", "0")
+        _fit(model, images, tmp_path_factory.mktemp("reference"))
     return model
 
 
@@ -175,7 +179,10 @@ _WORKER = textwrap.dedent("""
     x = vae_tf.load_mnist().x_train[:200]
     vae_tf.set_seed(0)
     model = vae_tf.VAE(latent_dim=2, hidden=(8,))
-    vae_tf.fit_or_load(model, x, epochs=3, seed=1, batch_size=50, cache_dir=sys.argv[1], verbose=-1)
+    import os, keras
+    os.environ["VAE_TF_CACHE_DIR"] = sys.argv[1]
+    keras.utils.set_random_seed(1)
+    model.fit(x, epochs=3, batch_size=50, verbose=0)
     total = vae_tf.remember("total", lambda a: a.sum(axis=0), x, cache_dir=sys.argv[1], verbose=-1)
     print(sha256_arrays(*[v.numpy() for v in model.trainable_variables]), float(total.sum()))
 """)
@@ -233,7 +240,7 @@ def test_images_out_of_range_or_missing_fail_before_training(images, make, bad, 
     with pytest.raises(ValueError, match=fragment):
         model.fit(x, y, epochs=1, verbose=0, **mix)
     with pytest.raises(ValueError, match=fragment):
-        cache.fit_or_load(model, x, y, epochs=1, cache_dir="off", **mix)
+        cached_fit(model, x, y, epochs=1, cache_dir="off", **mix)
 
 
 def test_empty_data_fails_in_the_loader_and_the_pipeline(tiny_idx_dir):
@@ -288,7 +295,7 @@ def test_batch_and_chunk_sizes_must_be_whole_positive_numbers(images, value):
     with pytest.raises(ValueError, match="batch_size"):
         model.fit(images[:100], epochs=1, batch_size=value, verbose=0)
     with pytest.raises(ValueError, match="batch_size"):
-        cache.fit_or_load(model, images[:100], epochs=1, batch_size=value, cache_dir="off")
+        cached_fit(model, images[:100], epochs=1, batch_size=value, cache_dir="off")
     for argument in ("batch_size", "chunk_size", "num_samples"):
         with pytest.raises(ValueError, match=argument):
             model.log_likelihood(images[:4], **{"num_samples": 10, argument: value})
@@ -300,7 +307,7 @@ def test_the_classifier_checks_its_labels_against_its_images(images):
 
 
 # --------------------------------------------------------------------------- 10. after a NaN stop
-def test_after_a_nan_stop_fit_or_load_leaves_a_model_that_trains_again(images, tmp_path):
+def test_after_a_nan_stop_the_model_trains_again(images, tmp_path):
     model = _vae()
     with pytest.warns(RuntimeWarning, match="optimizer state"):
         run = _fit(model, images, tmp_path, callbacks=[PoisonWeights(epoch=1)])
@@ -344,3 +351,162 @@ def test_formats_are_told_apart_by_their_magic(tmp_path):
     write_idx(idx, np.zeros((3, 4, 4)), gz=True)  # gzip data under a name without .gz
     os.rename(str(idx) + ".gz", idx)
     assert vae_tf.data.read_idx(idx, ndim=3).shape == (3, 4, 4)
+
+
+# --------------------------------------------------------------------------- Reliability III
+def test_a_nan_in_the_very_first_epoch_keeps_the_learning_rate_and_the_model_trains_again(images):
+    """The optimizer had no variables before the first step: the restore must not write zeros into them."""
+    for data in (images, vae_tf.make_dataset(images, batch_size=100, binarize=None, shuffle=False)):
+        model = vae_tf.VAE(latent_dim=2, hidden=(32,))
+        model.compile(optimizer=keras.optimizers.Adam(1e12))
+        with pytest.warns(RuntimeWarning, match="non-finite loss at epoch 1"):
+            model.fit(data, epochs=1, batch_size=100, verbose=0) if data is images else \
+                model.fit(data, epochs=1, verbose=0)
+        assert float(model.optimizer.learning_rate.numpy()) == pytest.approx(1e12)
+        model.optimizer.learning_rate.assign(1e-3)
+        before = _weights(model)
+        model.fit(images, epochs=1, batch_size=100, verbose=0)
+        assert any(not np.array_equal(a, b) for a, b in zip(before, _weights(model)))
+
+
+@pytest.mark.parametrize("make, y, fragment", [
+    (lambda: Classifier(hidden=(8,)), lambda n: np.arange(n) % 11, "0..9"),               # a label of 10
+    (lambda: Classifier(hidden=(8,)), lambda n: np.full(n, 2.5), "integer labels"),       # not truncated to 2
+    (lambda: SemiSupervisedVAE(num_classes=3, hidden=(8,)), lambda n: np.arange(n) % 10, "0..2"),
+])
+def test_labels_are_checked_against_the_models_classes_on_the_cached_path(images, make, y, fragment):
+    x = images[:100]
+    with pytest.raises(ValueError, match=rf"^y: .*{fragment}"):
+        cached_fit(make(), x, y(len(x)), epochs=1, batch_size=20)
+
+
+def test_validation_data_is_checked_and_named(images):
+    x, x_val = images[:100], images[100:150]
+    for model in (vae_tf.VAE(latent_dim=2, hidden=(8,)), vae_tf.Autoencoder(latent_dim=2, hidden=(8,))):
+        with pytest.raises(ValueError, match=r"^validation_data: pixel values in \[0, 255"):
+            model.fit(x, epochs=1, validation_data=x_val * 255, verbose=0)
+    m2 = SemiSupervisedVAE(latent_dim=2, hidden=(8,))
+    y = np.where(np.arange(100) < 20, np.arange(100) % 10, -1)
+    with pytest.raises(ValueError, match=r"^validation_data: 10 labels for 50 images"):
+        m2.fit(x, y, epochs=1, batch_size=20, validation_data=(x_val, np.arange(10)), verbose=0)
+    with pytest.raises(ValueError, match=r"^x: .*got None") as error:
+        vae_tf.VAE().fit(None, epochs=1)
+    assert "255" not in str(error.value)
+
+
+@pytest.mark.parametrize("sizes", [(2**31, 2**31, 2**31), (2**32 - 1, 2**32 - 1, 1)])
+def test_an_idx_header_whose_sizes_overflow_is_refused_naming_the_file(tmp_path, sizes):
+    path = tmp_path / "train-images-idx3-ubyte"
+    path.write_bytes(b"\x00\x00\x08\x03" + b"".join(s.to_bytes(4, "big") for s in sizes) + b"\x00" * 64)
+    with pytest.raises(DataError, match=rf"{path.name}: the header announces"):
+        vae_tf.data.read_idx(path, ndim=3)
+
+
+def _npz_with_member(path, name, header_shape, payload: bytes, dtype="|u1"):
+    """An .npz whose member ``name`` has an .npy header announcing ``header_shape`` and holds ``payload``."""
+    import zipfile
+
+    header = np.lib.format.header_data_from_array_1_0(np.zeros(0, np.uint8))
+    header.update(shape=header_shape, descr=dtype)
+    buffer = __import__("io").BytesIO()
+    np.lib.format.write_array_header_1_0(buffer, header)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
+            member.write(buffer.getvalue())
+            for start in range(0, len(payload), 1 << 24):
+                member.write(payload[start:start + (1 << 24)])
+
+
+def test_an_npz_that_inflates_past_the_bound_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    monkeypatch.setattr(vae_tf.data, "MAX_IDX_BYTES", 8 << 20)     # the bound, scaled down for a quick test
+    bomb = tmp_path / "mnist.npz"
+    _npz_with_member(bomb, "x_train", (4000, 28, 28), bytes(200 << 20))   # 200 MB of zeros, about 0.2 MB on disk
+    tracemalloc.start()
+    with pytest.raises(DataError, match=r"mnist.npz: its arrays would inflate to"):
+        vae_tf.load_mnist(tmp_path)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 4 << 20
+    forged = tmp_path / "forged" / "mnist.npz"
+    forged.parent.mkdir()
+    _npz_with_member(forged, "x_train", (10**6, 10**6, 784), b"\x00" * 100)
+    with pytest.raises(DataError, match=r"mnist.npz: x_train.npy announces"):
+        vae_tf.load_mnist(forged.parent)
+
+
+def _entry_path(model, images, folder):
+    run = _fit(model, images, folder, epochs=1)
+    return run.path
+
+
+def test_a_named_pipe_at_an_entry_or_checkpoint_does_not_block_training(images, tmp_path):
+    import signal
+
+    entry = _entry_path(_vae(), images, tmp_path)
+    entry.unlink()
+    os.mkfifo(entry)
+    partial = entry.with_name(entry.name.replace(".npz", ".partial.npz"))
+    os.mkfifo(partial)
+    signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(TimeoutError("the cache read blocked")))
+    signal.alarm(60)
+    try:
+        run = _fit(_vae(), images, tmp_path, epochs=1)
+    finally:
+        signal.alarm(0)
+    assert not run.from_cache and run.path == entry and entry.is_file()   # trained, and written over the pipe
+
+
+def test_a_zip_bomb_in_an_entry_is_refused_from_its_declared_size(images, tmp_path):
+    entry = _entry_path(_vae(), images, tmp_path)
+    entry.unlink()
+    _npz_with_member(entry, "a0", (200 << 20,), bytes(200 << 20))
+    tracemalloc.start()
+    run = _fit(_vae(), images, tmp_path, epochs=1, verbose=0)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert not run.from_cache and peak < 100 << 20
+
+
+def test_the_cache_command_line_lists_and_clears_whatever_it_finds(images, tmp_path, capsys):
+    _fit(_vae(), images, tmp_path, epochs=1)
+    (tmp_path / "gone.npz").symlink_to(tmp_path / "nowhere")
+    (tmp_path / "odd.npz").mkdir()
+    (tmp_path / ".VAE-0123.npz.abcd.tmp").write_bytes(bytes(1000))       # a write that was killed
+    assert cache.main(["--dir", str(tmp_path), "--list"]) == 0
+    listing = capsys.readouterr().out
+    assert "gone.npz  (link to a missing file" in listing and "odd.npz  (not a regular file" in listing
+    assert "an unfinished write" in listing
+    assert cache.main(["--dir", str(tmp_path), "--clear"]) == 0
+    assert list(tmp_path.iterdir()) == []                                   # an empty folder
+    a_file = tmp_path / "file"
+    a_file.write_text("")
+    assert cache.main(["--dir", str(a_file), "--clear"]) == 2
+    assert "is not a folder" in capsys.readouterr().err
+
+
+def test_a_checkpoint_of_the_last_epoch_finishes_the_run_without_training(images, tmp_path, monkeypatch, capsys):
+    from vae_tf.cache import training
+
+    real = training.write_record
+
+    def final_save_lost(path, meta, arrays):
+        if ".partial" not in path.name:
+            raise OSError("disk full")
+        return real(path, meta, arrays)
+
+    monkeypatch.setattr(training, "write_record", final_save_lost)
+    reference = _vae()
+    assert _fit(reference, images, tmp_path, epochs=2).path is None           # trained, the entry not written
+    monkeypatch.setattr(training, "write_record", real)
+    monkeypatch.setattr(vae_tf.VAE, "train_step", lambda *a: (_ for _ in ()).throw(AssertionError("trained")))
+    model = _vae()
+    run = _fit(model, images, tmp_path, epochs=2, verbose=0)
+    assert "resuming from the checkpoint after epoch 2 of 2" in capsys.readouterr().out
+    assert run.path is not None and len(run.history["loss"]) == 2
+    _assert_same(model, reference)
+
+
+def test_m2_with_a_batch_of_one_says_it_has_no_room_for_unlabeled_images(images):
+    y = np.where(np.arange(100) < 20, np.arange(100) % 10, -1)
+    with pytest.raises(ValueError, match=r"batch_size=1 leaves no room for unlabeled images"):
+        SemiSupervisedVAE(latent_dim=2, hidden=(8,)).fit(images[:100], y, epochs=1, batch_size=1, verbose=0)

@@ -2,15 +2,16 @@
 
 Everything a notebook uses is importable from here: the models (:class:`Autoencoder`, :class:`VAE`,
 :class:`BetaVAE`, :class:`TCVAE`, :class:`SemiSupervisedVAE` and its baseline :class:`Classifier`),
-the data (:func:`load_mnist`, :func:`binarize_fixed`, :func:`mask_labels`), training once and
-reloading (:func:`fit_or_load`, :func:`remember`), the run settings (:func:`pick`, :func:`set_seed`,
-:func:`header`), and the modules ``plotting``, ``estimators``, ``disentangle``.
+the data (:func:`load_mnist`, :func:`binarize_fixed`, :func:`mask_labels`), evaluations computed
+once (:func:`cached`), the notebook's header line (:func:`header`), and the modules ``plotting``,
+``estimators``, ``disentangle``. Every model trains with Keras' ``compile`` and ``fit``; its ``fit``
+trains once and reloads after (:mod:`vae_tf.cache`).
 """
 from vae_tf._quiet import import_tensorflow_quietly as _import_tf
 
 _import_tf()  # before anything else imports TensorFlow: keeps its native start-up log quiet
 
-from vae_tf.config import device_summary, header, is_fast, pick, set_seed  # noqa: E402
+from vae_tf.config import device_summary, header, is_fast, set_seed  # noqa: E402
 from vae_tf.claims import claim  # noqa: E402
 from vae_tf.data import DataError, binarize_fixed, load_mnist, make_dataset, mask_labels  # noqa: E402
 from vae_tf.autoencoder import Autoencoder  # noqa: E402
@@ -20,10 +21,11 @@ from vae_tf.semisupervised import Classifier, SemiSupervisedVAE  # noqa: E402
 from vae_tf.probes import linear_probe_accuracy  # noqa: E402
 from vae_tf.explorer import latent_explorer  # noqa: E402
 from vae_tf import disentangle, estimators, plotting  # noqa: E402
-from vae_tf.cache import fit_or_load, remember  # noqa: E402
+from vae_tf.cache import cached, remember  # noqa: E402
+from vae_tf.sources import show_source  # noqa: E402
 
 __all__ = ["Autoencoder", "BetaVAE", "Classifier", "DataError", "SemiSupervisedVAE", "TCVAE", "VAE", "binarize_fixed", "claim",
-           "device_summary", "disentangle", "estimators", "fit_or_load", "header", "is_fast", "latent_explorer",
-           "linear_probe_accuracy", "load_mnist", "make_dataset", "mask_labels", "pick", "plotting", "remember",
-           "set_seed"]
+           "cached", "device_summary", "disentangle", "estimators", "header", "is_fast", "latent_explorer",
+           "linear_probe_accuracy", "load_mnist", "make_dataset", "mask_labels", "plotting", "remember",
+           "set_seed", "show_source"]
 __version__ = "0.1.0"

@@ -11,10 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import tensorflow as tf
+import tensorflow_probability as tfp
 
 from vae_tf import networks
 from vae_tf.distributions import bernoulli_images
 from vae_tf.trainer import TrainableModel
+
+tfd = tfp.distributions
 
 
 class Autoencoder(networks.DecoderMixin, TrainableModel):
@@ -27,23 +30,21 @@ class Autoencoder(networks.DecoderMixin, TrainableModel):
         self.latent_dim, self.hidden, self.activation = int(latent_dim), tuple(hidden), activation
         self.encoder = networks.mlp(self.hidden, self.latent_dim, activation, name="encoder")
 
-    def get_config(self):
-        return {**super().get_config(), "latent_dim": self.latent_dim, "hidden": self.hidden,
-                "activation": self.activation}
-
     def build(self, input_shape):
         self._set_event_shape(input_shape)
         self._build_decoder(self.hidden, self.activation)
         self.encoder.build((None, *self.event_shape))
         self.decoder.build((None, self.latent_dim))
 
-    def encode(self, x) -> tf.Tensor:
-        """The code z = W' σ(W x + b) + b' for a batch of images."""
-        return self.encoder(self.check_images(x))
+    def encode(self, x) -> tfd.Distribution:
+        """The code z = W' σ(W x + b) + b' as a point mass (``tfd.Deterministic``; ``.mean()`` is z), so
+        every model of the collection encodes to a distribution."""
+        return tfd.Independent(tfd.Deterministic(self.encoder(self.check_images(x))), 1, name="code")
 
-    def decode(self, z) -> tf.Tensor:
-        """Reconstructed pixel intensities x̂ = sigmoid(η(z)), shaped like the images."""
-        return tf.sigmoid(self.decoder_logits(z))
+    def decode(self, z) -> tfd.Distribution:
+        """Π_i Bernoulli(x_i; x̂_i) with x̂ = sigmoid(η(z)): ``.mean()`` is the reconstruction x̂."""
+        self._require_built("decode")
+        return bernoulli_images(self.decoder_logits(z), len(self.event_shape), name="p_x_given_z")
 
     def call(self, x, training=False):
         return self.decoder_logits(self.encoder(x, training=training))

@@ -117,11 +117,6 @@ class BetaVAE(VAE):
         if self.beta < 0:
             raise ValueError(f"beta={beta} must be non-negative")
 
-    def get_config(self):
-        config = {k: v for k, v in super().get_config().items()
-                  if k not in ("num_samples", "analytic_kl", "gradient_estimator", "baseline")}
-        return {**config, "beta": self.beta}
-
     def penalty_terms(self, q, z, kl):
         return {"penalty": self.beta * tf.reduce_mean(kl)}
 
@@ -143,9 +138,6 @@ class TCVAE(BetaVAE):
         if int(dataset_size) <= 1:
             raise ValueError(f"dataset_size={dataset_size} must be N, the number of training images (at least 2)")
         self.dataset_size = int(dataset_size)
-
-    def get_config(self):
-        return {**super().get_config(), "dataset_size": self.dataset_size}
 
     def penalty_terms(self, q, z, kl):
         parts = decomposed_kl(q, z[0], self.prior, self.dataset_size)

@@ -77,7 +77,7 @@ def _numpy(value):
 
 def _report(name, passed, diagnosis, detail=""):
     message = diagnosis + (f" ({detail})" if detail else "")
-    print(("✔ " if passed else "✘ ") + f"{name}: {message}")
+    print(f"{name}: " + ("correct, " if passed else "not yet: ") + message)
     return CheckResult(name, passed, message, diagnosis)
 
 

@@ -25,7 +25,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from vae_tf import networks
-from vae_tf.data import check_features, check_intensities, make_dataset, positive_int
+from vae_tf.data import DEFAULT_BATCH_SIZE, make_dataset, positive_int
 from vae_tf.distributions import bernoulli_images, diagonal_normal, standard_normal
 from vae_tf.estimators import reparameterized_sample
 from vae_tf.trainer import TrainableModel
@@ -44,8 +44,9 @@ def check_labels(y, num_classes: int = 10, argument: str = "y") -> np.ndarray:
     return y.astype(np.int64)
 
 
-def semisupervised_dataset(x, y, batch_size: int = 100, labeled_per_batch: int | None = None, seed: int = 0,
-                           binarize: str | None = "dynamic", start_epoch: int = 0, features: bool = False):
+def semisupervised_dataset(x, y, batch_size: int = DEFAULT_BATCH_SIZE, labeled_per_batch: int | None = None,
+                           seed: int = 0, binarize: str | None = "dynamic", start_epoch: int = 0,
+                           features: bool = False, num_classes: int = 10):
     """Batches of ``batch_size − labeled_per_batch`` unlabeled and ``labeled_per_batch`` labeled images
     (None: a tenth of the batch, at least one).
 
@@ -58,13 +59,16 @@ def semisupervised_dataset(x, y, batch_size: int = 100, labeled_per_batch: int |
     ``start_epoch`` with the batches an uninterrupted run would see there, and takes feature
     vectors instead of images with ``features``.
     """
-    y = check_labels(y)
+    y = check_labels(y, num_classes)
     if len(y) != len(x):
         raise ValueError(f"y: {len(y)} labels for {len(x)} images; give one label per image (-1 for unlabeled)")
     labeled = np.flatnonzero(y >= 0)
     if len(labeled) == 0:
         raise ValueError("y: no labeled image (all labels are -1)")
     batch_size = positive_int(batch_size, "batch_size")
+    if labeled_per_batch is None and batch_size < 2:
+        raise ValueError(f"batch_size={batch_size} leaves no room for unlabeled images beside a labeled one; use at "
+                         "least 2 (or labeled_per_batch=batch_size to train on the labeled images alone)")
     labeled_per_batch = (default_labeled_per_batch(batch_size) if labeled_per_batch is None
                          else positive_int(labeled_per_batch, "labeled_per_batch"))
     if not 0 < labeled_per_batch <= batch_size:
@@ -157,11 +161,6 @@ class SemiSupervisedVAE(networks.DecoderMixin, Classifies, TrainableModel):
         self.style_encoder = networks.mlp(self.hidden[1:], 2 * self.latent_dim, activation, name="style_encoder",
                                           flatten=False)
 
-    def get_config(self):
-        return {**super().get_config(), "latent_dim": self.latent_dim, "num_classes": self.num_classes,
-                "hidden": self.hidden, "activation": self.activation, "alpha": self.alpha,
-                "classifier_dropout": self.classifier_dropout, "inputs": self.inputs}
-
     def build(self, input_shape):
         self._set_event_shape(input_shape)
         if self.inputs == "images":
@@ -217,10 +216,11 @@ class SemiSupervisedVAE(networks.DecoderMixin, Classifies, TrainableModel):
         return diagonal_normal(tf.reshape(params, tf.concat([tf.shape(yz)[:-1], [2 * self.event_shape[-1]]], 0)),
                                name="p_x_given_yz")
 
-    def sample(self, n: int, seed: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """n binary images (or feature vectors) with their digits: y ~ p(y), z ~ p(z), x ~ p_θ(x | y, z); returns (x, y)."""
-        y = self.prior_y.sample(positive_int(n, "n"), seed=seed)
-        return self.decode(self.prior.sample(n, seed=seed), y).sample(seed=seed).numpy(), y.numpy()
+    def sample(self, n: int, seed: int | None = None, y=None) -> np.ndarray:
+        """n binary images (or feature vectors) x ~ p_θ(x | y, z), z ~ p(z), with y ~ p(y) (or the digits ``y``)."""
+        n = positive_int(n, "n")
+        y = self.prior_y.sample(n, seed=seed) if y is None else self._labels(np.broadcast_to(y, (n,)))
+        return self.decode(self.prior.sample(n, seed=seed), y).sample(seed=seed).numpy()
 
     # -- the bounds ----------------------------------------------------------------
     def labeled_bound(self, x, y, num_samples: int = 1) -> tf.Tensor:
@@ -266,25 +266,22 @@ class SemiSupervisedVAE(networks.DecoderMixin, Classifies, TrainableModel):
     def training_data(self, x, y=None, batch_size=None, seed=0, start_epoch=0, binarize="auto", shuffle=True,
                       labeled_per_batch: int | None = None):
         """:func:`semisupervised_dataset`: ``labeled_per_batch`` labeled images (y ≥ 0, a tenth of the batch by
-        default) re-sampled into every batch;
-        ``binarize="auto"``: images binarized afresh every epoch, feature vectors as they are."""
-        if binarize == "auto":
-            binarize = "dynamic" if self.inputs == "images" else None
-        return semisupervised_dataset(x, y, 100 if batch_size is None else batch_size, labeled_per_batch, seed=seed,
-                                      binarize=binarize, start_epoch=start_epoch, features=self.inputs == "features")
+        default) re-sampled into every batch; images binarized afresh every epoch (``binarize="auto"``)."""
+        return semisupervised_dataset(x, y, DEFAULT_BATCH_SIZE if batch_size is None else batch_size,
+                                      labeled_per_batch, seed=seed, binarize=self._binarize(binarize),
+                                      start_epoch=start_epoch, features=self.inputs == "features",
+                                      num_classes=self.num_classes)
 
-    def fit(self, x=None, y=None, *args, seed: int = 0, binarize: str | None = "auto", **kwargs):
-        """Keras ``fit``. NumPy ``x, y`` (y = −1 for unlabeled images) become batches of ``batch_size``
-        (default 100) with ``labeled_per_batch`` (default a tenth of the batch) labeled images each; images are binarized
-        afresh every epoch (``binarize="auto"``: "dynamic" for images, None for feature vectors)."""
-        if not isinstance(x, tf.data.Dataset):
-            if y is None:
-                raise ValueError("y: SemiSupervisedVAE.fit needs labels (use -1 for unlabeled images)")
-            (check_intensities if self.inputs == "images" else check_features)(np.asarray(x), "x")
-            y = check_labels(y, self.num_classes)
-            if len(y) != len(x):
-                raise ValueError(f"y: {len(y)} labels for {len(x)} images; give one label per image (-1 for unlabeled)")
-        return super().fit(x, y, *args, seed=seed, binarize=binarize, **kwargs)
+    def check_targets(self, y, n: int, argument: str = "y"):
+        """One label per image, each a digit 0..num_classes−1 or −1 (unlabeled), at least one labeled."""
+        if y is None:
+            raise ValueError(f"{argument}: SemiSupervisedVAE needs labels, -1 for unlabeled images")
+        y = check_labels(y, self.num_classes, argument)
+        if len(y) != n:
+            raise ValueError(f"{argument}: {len(y)} labels for {n} images; give one label per image (-1 for unlabeled)")
+        if argument == "y" and not (y >= 0).any():
+            raise ValueError(f"{argument}: no labeled image (all labels are -1)")
+        return y
 
 
 class Classifier(Classifies, TrainableModel):
@@ -306,10 +303,6 @@ class Classifier(Classifies, TrainableModel):
         self.hidden, self.dropout = network_defaults(inputs, hidden, dropout)
         self.classifier = networks.mlp(self.hidden, self.num_classes, activation, name="classifier", dropout=self.dropout)
 
-    def get_config(self):
-        return {**super().get_config(), "num_classes": self.num_classes, "hidden": self.hidden,
-                "activation": self.activation, "dropout": self.dropout, "inputs": self.inputs}
-
     def build(self, input_shape):
         self._set_event_shape(input_shape)
         self.classifier.build((None, *self.event_shape))
@@ -325,12 +318,13 @@ class Classifier(Classifies, TrainableModel):
         correct = tf.cast(tf.cast(q_y.mode(), tf.int32) == y, tf.float32)
         return {"loss": -tf.reduce_mean(q_y.log_prob(y)), "accuracy": tf.reduce_mean(correct)}
 
-    def fit(self, x=None, y=None, *args, **kwargs):
-        """Keras ``fit`` on images and labels (NumPy arrays go through :meth:`training_data`)."""
-        if not isinstance(x, tf.data.Dataset):
-            if y is None:
-                raise ValueError("y: Classifier.fit needs a label for every image")
-            y = check_labels(y, self.num_classes)
-            if (y < 0).any():
-                raise ValueError("y: Classifier.fit needs a label for every image; -1 (unlabeled) is not allowed")
-        return super().fit(x, y, *args, **kwargs)
+    def check_targets(self, y, n: int, argument: str = "y"):
+        """One label per image, each a digit 0..num_classes−1."""
+        if y is None:
+            raise ValueError(f"{argument}: Classifier needs a label for every image")
+        y = check_labels(y, self.num_classes, argument)
+        if (y < 0).any():
+            raise ValueError(f"{argument}: Classifier needs a label for every image; -1 (unlabeled) is not allowed")
+        if len(y) != n:
+            raise ValueError(f"{argument}: {len(y)} labels for {n} images")
+        return y

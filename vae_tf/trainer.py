@@ -14,6 +14,7 @@ The default optimizer (a model ``fit`` before ``compile``) is Adam at 10⁻³, a
 """
 from __future__ import annotations
 
+import inspect
 import math
 import warnings
 
@@ -21,7 +22,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from vae_tf.data import check_features, check_intensities, make_dataset, positive_int, steps_per_epoch
+from vae_tf.data import (DEFAULT_BATCH_SIZE, check_features, check_intensities, make_dataset, positive_int,
+                          steps_per_epoch)
 from vae_tf.optimizer import FusedAdam
 
 DEFAULT_LEARNING_RATE = 1e-3
@@ -34,7 +36,35 @@ def default_optimizer() -> keras.optimizers.Optimizer:
 
 
 class TrainableModel(keras.Model):
-    """Base class: custom ``train_step``/``test_step`` around ``compute_terms``."""
+    """Base class: custom ``train_step``/``test_step`` around ``compute_terms``.
+
+    Every model records the arguments it was constructed with, defaults included
+    (``constructor_arguments``): ``get_config`` returns them and the training cache keys on them, so no
+    subclass writes either by hand.
+    """
+
+    def __new__(cls, *args, **kwargs):
+        instance = super().__new__(cls, *args, **kwargs)
+        bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
+        bound.apply_defaults()
+        arguments = {}
+        for name, value in list(bound.arguments.items())[1:]:
+            kind = inspect.signature(cls.__init__).parameters[name].kind
+            if kind is inspect.Parameter.VAR_KEYWORD:
+                arguments.update(value)
+            elif kind is not inspect.Parameter.VAR_POSITIONAL:
+                arguments[name] = value
+        object.__setattr__(instance, "_constructor_arguments", arguments)
+        return instance
+
+    @property
+    def constructor_arguments(self) -> dict:
+        """The arguments the model was constructed with, defaults included."""
+        return dict(self._constructor_arguments)
+
+    def get_config(self):
+        return {**super().get_config(), **{k: list(v) if isinstance(v, tuple) else v
+                                            for k, v in self._constructor_arguments.items()}}
 
     #: names of the terms ``compute_terms`` returns, in logging order
     term_names: tuple[str, ...] = ("loss",)
@@ -139,39 +169,97 @@ class TrainableModel(keras.Model):
             first = next(iter(x)) if isinstance(x, tf.data.Dataset) else x
             first, _, _ = keras.utils.unpack_x_y_sample_weight(first)
             self.check_images(first[:1])
+        if self.built and not self.optimizer.built:  # so NaNGuard can restore the optimizer's own first state
+            self.optimizer.build(self.trainable_variables)
 
     #: ``fit`` keywords that configure :meth:`training_data` rather than Keras
     pipeline_options: tuple[str, ...] = ()
 
     def training_data(self, x, y=None, batch_size: int | None = None, seed: int = 0, start_epoch: int = 0,
-                      binarize: str | None = None, shuffle: bool = True) -> tf.data.Dataset:
-        """The pipeline ``fit`` builds from NumPy arrays: :func:`vae_tf.data.make_dataset`."""
-        return make_dataset(x, y, batch_size=128 if batch_size is None else batch_size, binarize=binarize, shuffle=shuffle,
-                            seed=seed, start_epoch=start_epoch, features=self.inputs == "features")
+                      binarize: str | None = "auto", shuffle: bool = True) -> tf.data.Dataset:
+        """The pipeline ``fit`` builds from arrays: :func:`vae_tf.data.make_dataset`."""
+        return make_dataset(x, y, batch_size=DEFAULT_BATCH_SIZE if batch_size is None else batch_size,
+                            binarize=self._binarize(binarize), shuffle=shuffle, seed=seed, start_epoch=start_epoch,
+                            features=self.inputs == "features")
 
-    def fit(self, x=None, y=None, *args, seed: int = 0, binarize: str | None = None, **kwargs):
-        """Keras ``fit``. NumPy images go through :meth:`training_data` (seeded by ``seed``, shuffled,
-        ``binarize`` as in :func:`~vae_tf.data.make_dataset`); epochs of a repeating pipeline are
-        its ``steps_per_epoch`` batches, and ``initial_epoch`` = k starts at epoch k's batches."""
-        if x is not None and not isinstance(x, tf.data.Dataset):
-            if args:
-                raise TypeError("fit(x, y, ...): pass batch_size, epochs and the rest as keywords")
-            x = self.checked_array(x, "x")
-            options = {k: kwargs.pop(k) for k in self.pipeline_options if k in kwargs}
-            x = self.training_data(x, y, kwargs.pop("batch_size", None), seed, kwargs.get("initial_epoch", 0),
-                                   binarize, kwargs.pop("shuffle", True), **options)
-            y = None
-        self.prepare(x)
-        if isinstance(x, tf.data.Dataset):
-            kwargs.setdefault("shuffle", False)  # the pipeline already shuffles every epoch
-            if steps_per_epoch(x) is not None:
-                kwargs.setdefault("steps_per_epoch", steps_per_epoch(x))
-        callbacks = list(kwargs.pop("callbacks", None) or [])
-        if not any(isinstance(cb, NaNGuard) for cb in callbacks):
-            callbacks.append(NaNGuard())
+    def _binarize(self, binarize):
+        """``"auto"``: images binarized afresh every epoch ("dynamic"), feature vectors as they are."""
+        if binarize == "auto":
+            return "dynamic" if self.inputs == "images" else None
+        return binarize
+
+    def check_targets(self, y, n: int, argument: str = "y"):
+        """``y`` checked for ``n`` inputs: these models learn from the inputs alone, so ``y`` must be None."""
         if y is not None:
-            args = (y, *args)
-        return super().fit(x, *args, callbacks=callbacks, **kwargs)
+            raise ValueError(f"{argument}: {type(self).__name__} learns from the images alone; leave out the labels")
+        return None
+
+    def _checked_validation(self, validation_data):
+        """``validation_data`` as (x, y) arrays, checked like the training data and named as such."""
+        if validation_data is None:
+            return None
+        if isinstance(validation_data, tf.data.Dataset):
+            return validation_data
+        parts = list(validation_data) if isinstance(validation_data, (tuple, list)) else [validation_data]
+        if not 1 <= len(parts) <= 2 or parts[0] is None:
+            raise ValueError("validation_data: expected x_val, (x_val,) or (x_val, y_val)")
+        x_val = self.checked_array(parts[0], "validation_data", allow_empty=False)
+        y_val = self.check_targets(parts[1] if len(parts) > 1 else None, len(x_val), "validation_data")
+        return (x_val,) if y_val is None else (x_val, y_val)
+
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
+            validation_data=None, shuffle=True, initial_epoch=0, binarize="auto", **kwargs):
+        """Keras ``fit``, trained once and reloaded after.
+
+        On arrays (images, and labels where the model takes them) it checks ``x``, ``y`` and
+        ``validation_data``, builds the batches (:meth:`training_data`: shuffled every epoch, images
+        binarized afresh every epoch with ``binarize="auto"``, ``batch_size`` 100 by default) and
+        trains through the collection's cache (:mod:`vae_tf.cache.training`): a call that has run
+        before loads its weights and history; an interrupted one resumes after its last finished
+        epoch. ``verbose="auto"`` prints one line saying which. Under the fast setting epochs shrink
+        to a tenth. A ``tf.data.Dataset`` trains as in Keras, without the cache. A non-finite loss
+        stops training and keeps the last good epoch's weights (:class:`NaNGuard`).
+        """
+        if x is None:
+            raise ValueError(f"x: {type(self).__name__}.fit needs the training {self._what}, got None")
+        if validation_split:
+            raise ValueError("validation_split: pass validation_data=(x_val, ...) instead (a held-out split you choose)")
+        callbacks = list(callbacks or [])
+        if isinstance(x, tf.data.Dataset):
+            self.prepare(x)
+            kwargs.setdefault("steps_per_epoch", steps_per_epoch(x))
+            if not any(isinstance(cb, NaNGuard) for cb in callbacks):
+                callbacks.append(NaNGuard())
+            return super().fit(x, y, epochs=epochs, verbose=verbose, callbacks=callbacks, shuffle=False,
+                               validation_data=validation_data, initial_epoch=initial_epoch, **kwargs)
+        from keras.src.utils import rng_utils
+
+        from vae_tf import config
+        from vae_tf.cache.training import cached_fit
+
+        x = self.checked_array(x, "x", allow_empty=False)
+        y = self.check_targets(y, len(x), "y")
+        validation_data = self._checked_validation(validation_data)
+        epochs, initial_epoch = positive_int(epochs, "epochs"), int(initial_epoch)
+        if initial_epoch == 0:
+            epochs = config.fast_epochs(epochs)
+        if not 0 <= initial_epoch < epochs:
+            raise ValueError(f"initial_epoch={initial_epoch} must be in 0..epochs-1 (epochs={epochs})")
+        pipeline = {"batch_size": DEFAULT_BATCH_SIZE if batch_size is None else positive_int(batch_size, "batch_size"),
+                    "binarize": self._binarize(binarize), "shuffle": bool(shuffle),
+                    **{k: kwargs.pop(k) for k in self.pipeline_options if k in kwargs}}
+        if pipeline["binarize"] not in ("dynamic", "threshold", None):
+            raise ValueError(f"binarize={binarize!r}: expected 'auto', 'dynamic', 'threshold' or None")
+        if pipeline["binarize"] is not None and self.inputs == "features":
+            raise ValueError(f"binarize={binarize!r}: feature vectors are not binarized; use binarize=None")
+        self.prepare(x[:1])
+        tf.config.experimental.enable_op_determinism()  # the same seed, the same run
+        seed = rng_utils.get_random_seed()
+        run = cached_fit(self, x, y, epochs=epochs, initial_epoch=initial_epoch, seed=0 if seed is None else seed,
+                         pipeline=pipeline, validation_data=validation_data, callbacks=callbacks, verbose=verbose,
+                         fit_kwargs=kwargs)
+        self.history = run
+        return run
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -221,10 +309,15 @@ class NaNGuard(keras.callbacks.Callback):
         weights, optimizer_state = state
         for v, a in zip(self.model.variables, weights):
             v.assign(a)
-        for i, v in enumerate(self.model.optimizer.variables):  # None: the optimizer was fresh
-            v.assign(optimizer_state[i] if optimizer_state is not None else np.zeros(v.shape, v.dtype))
+        if optimizer_state is None:  # a fresh optimizer: its first state is its build's, learning rate included
+            return
+        for v, a in zip(self.model.optimizer.variables, optimizer_state):
+            v.assign(a)
 
     def on_train_begin(self, logs=None):
+        optimizer = self.model.optimizer
+        if not optimizer.built and self.model.built:  # so its own first state, not zeros, can be restored
+            optimizer.build(self.model.trainable_variables)
         self._good = self._state()
         self._epoch = 0
 

@@ -55,11 +55,6 @@ class VAE(networks.DecoderMixin, TrainableModel):
         # the encoder outputs μ and an unconstrained scale for each latent dimension
         self.encoder = networks.mlp(self.hidden, 2 * self.latent_dim, activation, name="encoder")
 
-    def get_config(self):
-        return {**super().get_config(), "latent_dim": self.latent_dim, "hidden": self.hidden,
-                "activation": self.activation, "num_samples": self.num_samples, "analytic_kl": self.analytic_kl,
-                "gradient_estimator": self.gradient_estimator, "baseline": self.baseline}
-
     def build(self, input_shape):
         self._set_event_shape(input_shape)
         self._build_decoder(self.hidden, self.activation)
@@ -91,17 +86,26 @@ class VAE(networks.DecoderMixin, TrainableModel):
             return tfd.kl_divergence(q, self.prior)
         return tf.reduce_mean(q.log_prob(z) - self.prior.log_prob(z), axis=0)
 
+    def _bound_parts(self, x, num_samples: int, analytic_kl: bool, training: bool = False):
+        """q_φ(z | x), the samples z_s = μ + σ ⊙ ε_s [S, B, D], and per image the two terms of the ELBO:
+        reconstruction = (1/S) Σ_s log p_θ(x | z_s) (as the score-function surrogate when training φ that way)
+        and KL(q ‖ p(z)) (closed form, or its Monte-Carlo estimate). The one definition of the ELBO."""
+        q = self.encode(x)
+        z = reparameterized_sample(q, num_samples, self.noise)  # [S, B, D]
+        if training and self.gradient_estimator == "score_function":
+            reconstruction, _ = estimators.surrogate(q, lambda z: self.decode(z).log_prob(x), num_samples,
+                                                     "score_function", self.baseline, seed=self.noise)
+        else:
+            reconstruction = tf.reduce_mean(self.decode(z).log_prob(x), axis=0)
+        return q, z, reconstruction, self._kl(q, z, analytic_kl)
+
     def elbo_terms(self, x, num_samples: int = 1, analytic_kl: bool = True) -> dict[str, tf.Tensor]:
         """Per-image ``elbo``, ``reconstruction`` and ``kl`` (each shape [batch]), in nats.
 
         reconstruction = (1/S) Σ_s log p_θ(x | z_s),   z_s = μ + σ ⊙ ε_s;
         kl = KL(q ‖ p) in closed form, or (1/S) Σ_s [log q(z_s | x) − log p(z_s)].
         """
-        x = self.check_images(x)
-        q = self.encode(x)
-        z = reparameterized_sample(q, num_samples, self.noise)  # [S, B, D]
-        reconstruction = tf.reduce_mean(self.decode(z).log_prob(x), axis=0)
-        kl = self._kl(q, z, analytic_kl)
+        _, _, reconstruction, kl = self._bound_parts(self.check_images(x), num_samples, analytic_kl)
         return {"elbo": reconstruction - kl, "reconstruction": reconstruction, "kl": kl}
 
     def elbo(self, x, num_samples: int = 1, analytic_kl: bool = True) -> tf.Tensor:
@@ -116,15 +120,8 @@ class VAE(networks.DecoderMixin, TrainableModel):
         return {"penalty": tf.reduce_mean(kl)}
 
     def compute_terms(self, x, y=None, training=False):
-        x = self.check_images(x)
-        q = self.encode(x)
-        z = reparameterized_sample(q, self.num_samples, self.noise)  # [S, B, D]
-        if training and self.gradient_estimator == "score_function":
-            reconstruction, _ = estimators.surrogate(q, lambda z: self.decode(z).log_prob(x), self.num_samples,
-                                                     "score_function", self.baseline, seed=self.noise)
-        else:
-            reconstruction = tf.reduce_mean(self.decode(z).log_prob(x), axis=0)
-        kl = self._kl(q, z, self.analytic_kl)
+        """The batch's loss: penalty − reconstruction (−ELBO for the VAE), and the terms it logs."""
+        q, z, reconstruction, kl = self._bound_parts(self.check_images(x), self.num_samples, self.analytic_kl, training)
         terms = {"elbo": tf.reduce_mean(reconstruction - kl), "reconstruction": tf.reduce_mean(reconstruction),
                  "kl": tf.reduce_mean(kl), **self.penalty_terms(q, z, kl)}
         terms["loss"] = terms["penalty"] - terms["reconstruction"]

@@ -1,8 +1,8 @@
 """Train once, reload after: cached training with per-epoch resume, and memoised evaluations.
 
-- :func:`fit_or_load` (``training``): ``model.fit`` once, then the stored weights and history;
-  checkpoints after every epoch, so an interrupted run resumes where it stopped.
-- :func:`remember` (``results``): an expensive evaluation computed once, then reloaded.
+- ``training``: every model's ``fit`` on arrays trains once, then reloads the stored weights and
+  history; it checkpoints after every epoch, so an interrupted run resumes where it stopped.
+- :func:`cached` (``results``): a decorator: an expensive evaluation computed once, then reloaded.
 - ``folder``: where the cache lives (``VAE_TF_CACHE_DIR``, default ``~/.cache/vae-tf``, ``off``
   to disable), listing and clearing it (``python -m vae_tf.cache --list`` / ``--clear``).
 
@@ -10,9 +10,9 @@ Everything is stored as NumPy arrays and JSON in ``.npz`` files written atomical
 pickles), and checked against its hash before any of it reaches a model.
 """
 from vae_tf.cache.folder import CACHE_ENV, cache_folder, clear, entries, main
-from vae_tf.cache.results import remember
+from vae_tf.cache.results import cached, remember
 from vae_tf.cache.store import CacheError
-from vae_tf.cache.training import TrainingRun, describe, fit_or_load
+from vae_tf.cache.training import TrainingRun, describe
 
-__all__ = ["CACHE_ENV", "CacheError", "TrainingRun", "cache_folder", "clear", "describe", "entries", "fit_or_load",
+__all__ = ["CACHE_ENV", "CacheError", "TrainingRun", "cache_folder", "cached", "clear", "describe", "entries",
            "main", "remember"]

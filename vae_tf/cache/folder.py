@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import stat
+import sys
 import tempfile
 import warnings
 from pathlib import Path
@@ -58,20 +61,54 @@ def entries(path=None) -> list[Path]:
     return sorted(p for p in root.glob(f"*{SUFFIX}") if not p.name.endswith(f".partial{SUFFIX}"))
 
 
+def _ours(root: Path) -> list[Path]:
+    """Everything the cache writes in ``root``: entries, checkpoints, results, and the temporary files of
+    writes that were killed; whatever their kind (a link, a pipe, a folder under such a name)."""
+    found = []
+    for folder in (root, root / RESULTS):
+        if folder.is_dir() and not folder.is_symlink():
+            found += [p for p in folder.iterdir() if p.name.endswith((SUFFIX, ".tmp")) or p.name.startswith(".probe-")]
+    return sorted(found)
+
+
+def _remove(p: Path) -> None:
+    if p.is_dir() and not p.is_symlink():
+        shutil.rmtree(p)
+    else:
+        p.unlink(missing_ok=True)
+
+
 def clear(path=None, name: str | None = None) -> int:
-    """Delete entries, checkpoints and stored results (only those named ``name`` if given); returns how many."""
+    """Delete entries, checkpoints, stored results and unfinished writes (only those named ``name`` if
+    given); returns how many. The results folder goes too when it is left empty."""
     from vae_tf.cache.keys import slug
 
     root = cache_folder(path)
     if root is None or not root.is_dir():
         return 0
     removed = 0
-    for folder in (root, root / RESULTS):
-        for p in folder.glob(f"*{SUFFIX}") if folder.is_dir() else []:
-            if name is None or p.name.startswith(slug(name) + "-"):
-                p.unlink(missing_ok=True)
-                removed += 1
+    for p in _ours(root):
+        if name is None or p.name.lstrip(".").startswith(slug(name) + "-"):
+            _remove(p)
+            removed += 1
+    results = root / RESULTS
+    if name is None and results.is_dir() and not results.is_symlink() and not any(results.iterdir()):
+        results.rmdir()
     return removed
+
+
+def _describe(p: Path, root: Path) -> str:
+    try:
+        info = p.lstat()
+    except OSError as err:
+        return f"  {p.relative_to(root)}  (unreadable: {err.strerror or err})"
+    if p.is_symlink():
+        kind = "link to a missing file" if not p.exists() else "link"
+        return f"  {p.relative_to(root)}  ({kind}; not used)"
+    if not stat.S_ISREG(info.st_mode):
+        return f"  {p.relative_to(root)}  (not a regular file; not used)"
+    note = "  (an unfinished write)" if p.name.endswith(".tmp") else ""
+    return f"  {p.relative_to(root)}  {info.st_size / 1e6:.1f} MB{note}"
 
 
 def main(argv=None) -> int:
@@ -85,11 +122,13 @@ def main(argv=None) -> int:
     if root is None:
         print(f"the cache is off ({CACHE_ENV}=off)")
         return 0
+    if root.exists() and not root.is_dir():
+        print(f"error: the cache folder {root} is not a folder", file=sys.stderr)
+        return 2
     if args.clear:
         print(f"removed {clear(root, args.name)} files from {root}")
         return 0
-    print(f"cache folder: {root}")
-    results = sorted((root / RESULTS).glob(f"*{SUFFIX}")) if (root / RESULTS).is_dir() else []
-    for p in entries(root) + results:
-        print(f"  {p.relative_to(root)}  {p.stat().st_size / 1e6:.1f} MB")
+    print(f"cache folder: {root}" + ("" if root.is_dir() else " (empty: nothing cached yet)"))
+    for p in _ours(root) if root.is_dir() else []:
+        print(_describe(p, root))
     return 0

@@ -1,12 +1,20 @@
-"""``remember``: compute an expensive evaluation once and reload it after.
+"""``cached``: compute an expensive evaluation once and reload it after.
+
+``@vae_tf.cached`` on a function keys each call on the function's code, its arguments and every
+name it reads from outside (globals and closures, and the code of the functions it calls, read the
+same way), so editing any of them computes afresh.
 
 Results are stored as data only (arrays and JSON, see :mod:`vae_tf.cache.store`): loading a
 result never runs code. A result that cannot be stored that way is returned with a warning.
 """
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
 import inspect
+import os
+import types
 import time
 import warnings
 
@@ -25,7 +33,10 @@ class _Unstorable(TypeError):
 
 
 def _fingerprint(value, models: list) -> object:
-    """A JSON-able stand-in for an argument (arrays and models by content)."""
+    """A JSON-able stand-in for an argument (arrays and models by content, data sets by their arrays)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {"dataclass": type(value).__qualname__,
+                "fields": _fingerprint({f.name: getattr(value, f.name) for f in dataclasses.fields(value)}, models)}
     if isinstance(value, keras.Model):
         models.append(value)
         return {"model": type(value).__qualname__, "variables": sha256_arrays(*[v.numpy() for v in value.variables])}
@@ -49,6 +60,60 @@ def _code_hash(fn) -> str:
         code = fn.__code__
         text = repr((code.co_code, code.co_consts, code.co_names))
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _names_read(code) -> set[str]:
+    """The global names a code object and the functions defined inside it read."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _names_read(const)
+    return names
+
+
+def _reads(fn, models: list, seen: set | None = None) -> dict:
+    """What ``fn`` reads from outside: its closure's values and the globals it names, each fingerprinted
+    (functions by their code and what they read, in turn; modules and classes by name: the package's own
+    code is in every key already)."""
+    seen = set() if seen is None else seen
+    if id(fn) in seen or not hasattr(fn, "__code__"):
+        return {}
+    seen.add(id(fn))
+    found = {}
+    cells = dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
+    values = {name: cell.cell_contents for name, cell in cells.items() if _filled(cell)}
+    values.update({name: fn.__globals__[name] for name in _names_read(fn.__code__) if name in fn.__globals__})
+    for name, value in sorted(values.items()):
+        if isinstance(value, (types.ModuleType, type)) or callable(value) and not hasattr(value, "__code__"):
+            found[name] = getattr(value, "__name__", type(value).__name__)
+        elif isinstance(value, types.FunctionType):
+            found[name] = {"code": _code_hash(value), "reads": _reads(value, models, seen)}
+        else:
+            try:
+                found[name] = _fingerprint(value, models)
+            except TypeError as err:
+                raise TypeError(f"cached {fn.__qualname__}: it reads {name!r}, a {type(value).__name__} that cannot be "
+                                "keyed; pass it as an argument or read arrays, numbers, strings or models") from err
+    return found
+
+
+def _filled(cell) -> bool:
+    try:
+        cell.cell_contents
+        return True
+    except ValueError:
+        return False
+
+
+def cached(fn):
+    """Decorator: each call of ``fn`` is computed once and reloaded after (see :func:`remember`), keyed on
+    ``fn``'s code, its arguments and everything it reads from outside, so no stale result comes back."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        models: list = []
+        reads = _reads(fn, models)
+        return remember(fn.__qualname__, fn, *args, _reads=reads, _read_models=models, **kwargs)
+    return wrapper
 
 
 def _encode(value, arrays: list):
@@ -113,7 +178,7 @@ def _load(path, models):
     return result, float(meta.get("seconds", 0.0))
 
 
-def remember(name: str, fn, *args, cache_dir=None, verbose: int = -1, **kwargs):
+def remember(name: str, fn, *args, cache_dir=None, verbose: int = -1, _reads=None, _read_models=(), **kwargs):
     """Compute ``fn(*args, **kwargs)`` once and reload it after: for expensive evaluations
     (an importance-sampled log p(x) with K = 5000, a sweep of gradient variances).
 
@@ -125,14 +190,14 @@ def remember(name: str, fn, *args, cache_dir=None, verbose: int = -1, **kwargs):
     so later draws match a run that computed. With the cache off this just calls ``fn``. Silent
     unless ``verbose`` >= 0, which prints one line saying whether it computed or loaded.
     """
-    models: list = []
+    models: list = list(_read_models)
     fingerprint = {"name": name, "code": _code_hash(fn), "args": _fingerprint(list(args), models),
-                   "kwargs": _fingerprint(kwargs, models), "fast": config.is_fast()}
+                   "kwargs": _fingerprint(kwargs, models), "fast": config.is_fast(), "reads": _reads}
     root = usable_folder(cache_dir)
     if root is None:
         return _to_numpy(fn(*args, **kwargs))
     path = root / RESULTS / f"{slug(name)}-{key_of(fingerprint)}{SUFFIX}"
-    if path.exists():
+    if os.path.lexists(path):
         try:
             result, seconds = _load(path, models)
             _say(f"{name}: loaded from the cache", verbose)

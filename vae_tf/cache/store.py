@@ -12,8 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
+from vae_tf.npz import read_npz
+
 FORMAT = 2  # bump when the layout of records changes: older records then miss
-_ZIP_MAGIC = b"PK\x03\x04"
 
 
 class CacheError(ValueError):
@@ -58,21 +59,25 @@ def write_record(path: Path, meta: dict, arrays: list[np.ndarray]) -> None:
         raise
 
 
-def read_record(path: Path) -> tuple[dict, list[np.ndarray]]:
-    """Metadata and arrays of a record; :class:`CacheError` naming the file for anything wrong."""
+#: the most bytes of arrays a record may inflate to unless the reader knows better (a model's state)
+MAX_RECORD_BYTES = 1 << 30
+
+
+def read_record(path: Path, max_bytes: int = MAX_RECORD_BYTES) -> tuple[dict, list[np.ndarray]]:
+    """Metadata and arrays of a record; :class:`CacheError` naming the file for anything wrong.
+
+    Only a regular file is opened, and its declared sizes are checked against ``max_bytes`` before
+    anything is inflated (:func:`vae_tf.npz.read_npz`): a pipe cannot block it, a zip bomb cannot fill memory.
+    """
+    stored = read_npz(path, max_bytes, error=CacheError)
     try:
-        with open(path, "rb") as f:
-            if f.read(4) != _ZIP_MAGIC:
-                raise CacheError(f"{path}: not an .npz record")
-        with np.load(path, allow_pickle=False) as npz:
-            meta = json.loads(str(npz["meta"][()]))
-            if not isinstance(meta, dict):
-                raise CacheError(f"{path}: its metadata is {type(meta).__name__}, not a JSON object")
-            count = len(npz.files) - 1
-            arrays = [npz[f"a{i}"] for i in range(count)]
+        meta = json.loads(str(stored.pop("meta")[()]))
+        if not isinstance(meta, dict):
+            raise CacheError(f"{path}: its metadata is {type(meta).__name__}, not a JSON object")
+        arrays = [stored[f"a{i}"] for i in range(len(stored))]
     except CacheError:
         raise
-    except Exception as err:  # zip, JSON, key and dtype errors all mean the same: unusable
+    except Exception as err:  # JSON, key and dtype errors all mean the same: unusable
         raise CacheError(f"{path}: unreadable ({err.__class__.__name__}: {err})") from err
     if meta.get("format") != FORMAT:
         raise CacheError(f"{path}: record format {meta.get('format')!r}, this version reads {FORMAT}")

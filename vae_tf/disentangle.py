@@ -6,11 +6,11 @@ The average KL term of the ELBO splits into three parts (Esmaeili et al. 2019; C
       + KL(q(z) ‖ Π_j q(z_j))               total correlation (TC)
       + Σ_j KL(q(z_j) ‖ p(z_j))             dimension-wise KL,
 with the aggregate posterior q(z) = (1/N) Σ_n q(z | x_n). On a minibatch of M of the N images,
-for z_i ~ q(z | x_i), the minibatch-weighted estimate counts image i with its true weight 1/N and
+for z_i ~ q(z | x_i), the stratified estimate counts image i with its true weight 1/N and
 lets the other M − 1 images stand in for the other N − 1 (Esmaeili et al. 2019, eq. 10):
     q(z_i) ≈ q(z_i | x_i) / N + (N − 1) / (N (M − 1)) Σ_{m≠i} q(z_i | x_m),
-and the same weights give q(z_ij) for each dimension j. (The simpler form of β-TCVAE,
-(1/(NM)) Σ_m q(z_i | x_m), understates q(z_i) by up to a factor M.) With N = M it is the exact
+and the same weights give q(z_ij) for each dimension j. (Chen et al.'s minibatch-weighted sampling
+for β-TCVAE, (1/(NM)) Σ_m q(z_i | x_m), understates q(z_i) by up to a factor M.) With N = M it is the exact
 mixture over the batch. On the same samples the three estimates add up exactly to the
 Monte-Carlo KL (1/M) Σ_i [log q(z_i | x_i) − log p(z_i)].
 """
@@ -27,7 +27,7 @@ tfd = tfp.distributions
 
 
 def _log_weights(m, dataset_size: int) -> tf.Tensor:
-    """log w_im of the minibatch-weighted estimate: 1/N for the sample's own image, (N − 1)/(N (M − 1)) otherwise."""
+    """log w_im of the stratified estimate: 1/N for the sample's own image, (N − 1)/(N (M − 1)) otherwise."""
     mf, n = tf.cast(m, tf.float32), float(dataset_size)
     return tf.where(tf.eye(m) > 0, -tf.math.log(n), tf.math.log((n - 1.0) / (n * (mf - 1.0))))  # [M, M]
 
@@ -40,7 +40,7 @@ def _aggregate(log_w, log_q_given_x):
 
 
 def decomposed_kl(q, z, prior, dataset_size: int) -> dict[str, tf.Tensor]:
-    """Minibatch-weighted estimates of ``mi``, ``tc`` and ``dim_kl`` (batch means) and their sum ``kl``.
+    """Stratified estimates (Esmaeili et al.) of ``mi``, ``tc`` and ``dim_kl`` (batch means) and their sum ``kl``.
 
     ``q`` is q(z | x) for the M images of the batch (a ``tfd.Independent`` of Normals with
     batch shape [M]); ``z`` holds one sample per image, shape [M, D]; ``prior`` is p(z).
@@ -70,7 +70,7 @@ def grouped_kl(q_y, q_z, y, z, prior_y, prior_z, dataset_size: int) -> dict[str,
           + KL(q(y) ‖ p(y))                    ``kl_y``
           + KL(q(z) ‖ Π_j q(z_j))              ``tc_z``: total correlation within z
           + Σ_j KL(q(z_j) ‖ p(z_j))            ``dim_kl_z``,
-    each a minibatch-weighted estimate (batch mean) as in :func:`decomposed_kl`; ``kl`` is their sum.
+    each a stratified estimate (batch mean) as in :func:`decomposed_kl`; ``kl`` is their sum.
     Also ``mi_z``: I_q(x; z), what the style group alone tells about the image (not a part of the sum).
 
     ``q_y``: q(y | x_m), a ``tfd.Categorical`` with batch shape [M]; ``q_z``: q(z | x_m, y = k) for
@@ -122,10 +122,11 @@ class BetaVAE(VAE):
 
 
 class TCVAE(BetaVAE):
-    """TC-VAE (β-TCVAE, Chen et al. 2018): the KL term split as I_q(x; z) + TC + Σ_j KL_j, with
-    only the total correlation weighted by β: maximises reconstruction − (I_q + β TC + Σ_j KL_j).
+    """TC-VAE: the objective of β-TCVAE (Chen et al. 2018), the KL term split as I_q(x; z) + TC + Σ_j KL_j
+    with only the total correlation weighted by β: maximises reconstruction − (I_q + β TC + Σ_j KL_j).
 
-    The three parts are the minibatch-weighted estimates of :func:`decomposed_kl`, which need N,
+    The three parts are the stratified estimates of :func:`decomposed_kl` (Esmaeili et al. 2019, not
+    Chen et al.'s minibatch-weighted sampling), which need N,
     the number of training images (``dataset_size``). ``fit`` logs them as ``mi``, ``tc`` and
     ``dim_kl`` besides ``elbo``, ``reconstruction`` and ``kl``.
     """

@@ -254,3 +254,29 @@ def test_default_networks_follow_the_inputs_and_the_baseline_is_m2s_classifier(i
     assert _dense_units_and_dropout(explicit.classifier) == (units, rates)
     assert _dense_units_and_dropout(SemiSupervisedVAE(inputs=inputs, hidden=(64,), classifier_dropout=0.1).classifier) == ([64, 10], [0.1])
     assert _dense_units_and_dropout(Classifier(inputs=inputs, hidden=(64,), dropout=0.0).classifier) == ([64, 10], [])
+
+
+@pytest.mark.parametrize("batch_size, labeled_per_batch", [(100, None), (50, 20), (10, 10)])
+def test_the_default_learning_rate_decays_along_a_cosine_over_exactly_the_run(small_mnist, batch_size,
+                                                                             labeled_per_batch):
+    """Uncompiled, M2 trains with Adam from 3e-3 along a half cosine to 1 % of it: after the run's last
+    step (counted here from the batches themselves) the rate is 3e-5, half-way through it is about half of
+    3e-3; the baseline classifier gets the same schedule, so the two differ only in the unlabeled images."""
+    x = small_mnist.x_train[:600]
+    y = mask_labels(small_mnist.y_train[:600], 20, seed=0)
+    options = {} if labeled_per_batch is None else {"labeled_per_batch": labeled_per_batch}
+    vae_tf.set_seed(0)
+    m2 = SemiSupervisedVAE(latent_dim=2, hidden=(16,))
+    m2.fit(x, y, epochs=2, batch_size=batch_size, verbose=0, **options)
+    # an epoch is one pass over the images in the batches' unlabeled share (over the labeled ones when none is)
+    unlabeled_per_batch = batch_size - (labeled_per_batch or batch_size // 10)
+    steps = 2 * (-(-(y >= 0).sum() // batch_size) if unlabeled_per_batch == 0 else -(-len(x) // unlabeled_per_batch))
+    assert int(m2.optimizer.iterations.numpy()) == steps
+    rate = m2.optimizer.learning_rate
+    assert float(rate.numpy() if hasattr(rate, "numpy") else rate) == pytest.approx(3e-5, rel=1e-3)
+    schedule = m2.optimizer._learning_rate
+    assert float(schedule(steps // 2)) == pytest.approx(3e-3 * (0.01 + 0.99 * 0.5), rel=1e-4)
+    baseline = Classifier(hidden=(16,))
+    baseline.fit(x[y >= 0], y[y >= 0], epochs=3, batch_size=5, verbose=0)
+    assert int(baseline.optimizer.iterations.numpy()) == 3 * 4
+    assert float(baseline.optimizer.learning_rate.numpy()) == pytest.approx(3e-5, rel=1e-3)

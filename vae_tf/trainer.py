@@ -6,11 +6,12 @@ the reparameterization) come from ``self.noise``, a Keras ``SeedGenerator`` whos
 variable of the model, so a checkpoint holds it and a resumed run draws the same ε. Keras then does the
 rest: ``model.compile(optimizer=...)``, ``model.fit(...)`` with its progress bar, history,
 callbacks and validation data; every term is logged each epoch (``val_`` prefixed on
-validation data). ``fit`` or ``evaluate`` on an uncompiled model compiles it first with
-:func:`default_optimizer`.
+validation data). ``fit`` or ``evaluate`` on an uncompiled model compiles it first with the
+model's :meth:`~TrainableModel.default_optimizer`.
 
 The default optimizer (a model ``fit`` before ``compile``) is Adam at 10⁻³, as
 :class:`~vae_tf.optimizer.FusedAdam`: Keras' Adam with its update run as one kernel per variable.
+A model may carry its own (M2's decays its learning rate over the run).
 """
 from __future__ import annotations
 
@@ -161,10 +162,23 @@ class TrainableModel(keras.Model):
         if self.event_shape is None:
             raise ValueError(f"{what}: {type(self).__name__} is not built yet; call it on images (or fit it) first")
 
-    def prepare(self, x):
-        """Compile with the default optimizer if needed, and build from the first batch of ``x``."""
+    def default_optimizer(self, steps: int | None = None) -> keras.optimizers.Optimizer:
+        """The optimizer ``fit`` compiles with when the model was not compiled: :func:`default_optimizer`.
+
+        ``steps`` is the number of training steps of that ``fit`` (None where unknown), for a model
+        whose own default schedules its learning rate over the run.
+        """
+        return default_optimizer()
+
+    def epoch_steps(self, n: int, y=None, batch_size: int = DEFAULT_BATCH_SIZE, **pipeline) -> int:
+        """Training steps in one epoch of :meth:`training_data` on ``n`` inputs: one pass in batches."""
+        return -(-int(n) // int(batch_size))
+
+    def prepare(self, x, steps: int | None = None):
+        """Compile with :meth:`default_optimizer` (for ``steps`` training steps) if needed, and build
+        from the first batch of ``x``."""
         if not self.compiled:
-            self.compile(optimizer=default_optimizer())
+            self.compile(optimizer=self.default_optimizer(steps))
         if not self.built and x is not None:
             first = next(iter(x)) if isinstance(x, tf.data.Dataset) else x
             first, _, _ = keras.utils.unpack_x_y_sample_weight(first)
@@ -226,8 +240,9 @@ class TrainableModel(keras.Model):
             raise ValueError("validation_split: pass validation_data=(x_val, ...) instead (a held-out split you choose)")
         callbacks = list(callbacks or [])
         if isinstance(x, tf.data.Dataset):
-            self.prepare(x)
             kwargs.setdefault("steps_per_epoch", steps_per_epoch(x))
+            steps = kwargs["steps_per_epoch"]
+            self.prepare(x, steps=None if steps is None else steps * int(epochs))
             if not any(isinstance(cb, NaNGuard) for cb in callbacks):
                 callbacks.append(NaNGuard())
             return super().fit(x, y, epochs=epochs, verbose=verbose, callbacks=callbacks, shuffle=False,
@@ -252,7 +267,7 @@ class TrainableModel(keras.Model):
             raise ValueError(f"binarize={binarize!r}: expected 'auto', 'dynamic', 'threshold' or None")
         if pipeline["binarize"] is not None and self.inputs == "features":
             raise ValueError(f"binarize={binarize!r}: feature vectors are not binarized; use binarize=None")
-        self.prepare(x[:1])
+        self.prepare(x[:1], steps=epochs * self.epoch_steps(len(x), y, **pipeline))
         tf.config.experimental.enable_op_determinism()  # the same seed, the same run
         seed = rng_utils.get_random_seed()
         run = cached_fit(self, x, y, epochs=epochs, initial_epoch=initial_epoch, seed=0 if seed is None else seed,

@@ -145,16 +145,33 @@ WRONG = [
  ("m2 ×2", ex.check_m2_loss, lambda lb, ub, lq, a: -2 * (lb.sum() + ub.sum() + a * lq.sum()) / (len(lb) + len(ub))),
  ("best onehot", ex.check_best_classifier, lambda L: np.eye(L.shape[1])[L.argmax(1)]),
  ("best naive", ex.check_best_classifier, lambda L: np.exp(L) / np.exp(L).sum(1, keepdims=True)),
+ ("m2 no labeled L", ex.check_m2_loss, lambda lb, ub, lq, a: (-ub.sum() - a * lq.sum()) / (len(lb) + len(ub))),
+ ("m2 alpha on L too", ex.check_m2_loss, lambda lb, ub, lq, a: -a * (lb.sum() + lq.sum()) / (len(lb) + len(ub)) - ub.sum() / (len(lb) + len(ub))),
+ ("m2 alpha on L", ex.check_m2_loss, lambda lb, ub, lq, a: -(a * lb.sum() + ub.sum() + lq.sum()) / (len(lb) + len(ub))),
+ ("m2 over N_u", ex.check_m2_loss, lambda lb, ub, lq, a: -(lb.sum() + ub.sum() + a * lq.sum()) / len(ub)),
+ ("best global max", ex.check_best_classifier, lambda L: np.exp(L - L.max()) / np.exp(L - L.max()).sum(1, keepdims=True)),
+ ("best axis 0", ex.check_best_classifier, lambda L: np.exp(L - L.max(0)) / np.exp(L - L.max(0)).sum(0)),
+ ("best sum axis 0", ex.check_best_classifier, lambda L: np.exp(L - L.max(1, keepdims=True)) / np.exp(L - L.max(1, keepdims=True)).sum(0)),
+ ("best tf axis 0", ex.check_best_classifier, lambda L: tf.nn.softmax(L, axis=0)),
  ("tc mws", ex.check_total_correlation, w_tc(lambda m, n: np.full((m, m), -np.log(n * m)))),
  ("tc M", ex.check_total_correlation, w_tc(lambda m, n: np.where(np.eye(m) > 0, -np.log(n), np.log((n - 1) / (n * m))))),
  ("tc no sum d", ex.check_total_correlation, w_tc(strat, sum_dims=False)),
  ("tc naive", ex.check_total_correlation, w_tc(strat, naive=True)),
  ("tc sign", ex.check_total_correlation, lambda p, n: -ex.ref_total_correlation(p, n)),
+ ("tc lse axis 0", ex.check_total_correlation, lambda p, n: np.mean(
+     lse(p.sum(2) + strat(len(p), n), axis=0) - lse(p + strat(len(p), n)[:, :, None], axis=0).sum(1))),
+ ("tc lse axis 0 joint", ex.check_total_correlation, lambda p, n: np.mean(
+     lse(p.sum(2) + strat(len(p), n), axis=0) - lse(p + strat(len(p), n)[:, :, None], axis=1).sum(1))),
+ ("tc lse axis 0 dims", ex.check_total_correlation, lambda p, n: np.mean(
+     lse(p.sum(2) + strat(len(p), n), axis=1) - lse(p + strat(len(p), n)[:, :, None], axis=0).sum(1))),
+ ("tc sum i", ex.check_total_correlation, lambda p, n: np.sum(
+     lse(p.sum(2) + strat(len(p), n), axis=1) - lse(p + strat(len(p), n)[:, :, None], axis=1).sum(1))),
  ("beta both", ex.check_beta_vae_loss, lambda r, k, b: np.mean(b * (k - r))),
  ("beta recon", ex.check_beta_vae_loss, lambda r, k, b: np.mean(k - b * r)),
  ("beta sum", ex.check_beta_vae_loss, lambda r, k, b: np.sum(b * k - r)),
  ("mig asc", ex.check_mig, lambda mi, h: np.mean((np.sort(mi, 1)[:, 0] - np.sort(mi, 1)[:, 1]) / h)),
  ("mig noH", ex.check_mig, lambda mi, h: np.mean(np.sort(mi, 1)[:, -1] - np.sort(mi, 1)[:, -2])),
+ ("mig sum k", ex.check_mig, lambda mi, h: np.sum((np.sort(mi, 1)[:, -1] - np.sort(mi, 1)[:, -2]) / h)),
 
 ]
 
@@ -235,8 +252,24 @@ DIAGNOSES = {
         'one-hot on argmax_y L(x, y) maximises Σ_y q L alone; the entropy H(q) rewards spreading q where the bounds are close: set the derivative of Σ q L + H(q) + λ(Σ q − 1) to zero',
     'best naive':
         "right on the 4 ordinary inputs, wrong on the extreme input: bounds around −150, like a real image's: in float32 exp(−150) underflows to 0 and 0/0 = nan; subtract each image's largest bound before exp (it cancels in the ratio)",
+    'm2 no labeled L':
+        'the labeled bounds are left out: each labeled image contributes its −L(x, y) as well as α times its −log q(y | x)',
+    'm2 alpha on L too':
+        'α is applied to L(x, y) too: it weighs only the classification term, (α/B) Σ_labeled −log q(y | x); the labeled bounds count once, like the unlabeled ones',
+    'm2 alpha on L':
+        'α is applied to L(x, y) instead of −log q(y | x): it weighs the classification term, (α/B) Σ_labeled −log q(y | x); the labeled bounds count once, like the unlabeled ones',
+    'm2 over N_u':
+        "divided by the number of unlabeled images N_u: divide the batch's total by B = N_labeled + N_unlabeled, the whole batch",
+    'best global max':
+        "right on the 4 ordinary inputs, wrong on the extreme input: one image's bounds around −90, another's around −400: the largest bound of the whole batch (bounds.max()) leaves the second image 300 nats below it, exp underflows to 0 and 0/0 = nan; subtract each image's own largest bound, bounds.max(axis=-1, keepdims=True)",
+    'best axis 0':
+        "the softmax runs over axis 0, the images: each image's q(y | x) is a distribution over its digits, the last axis of [batch, K] (axis=-1)",
+    'best sum axis 0':
+        "normalised over axis 0, the images: each image's q(y | x) sums to 1 over its digits, e.sum(axis=-1, keepdims=True)",
+    'best tf axis 0':
+        "the softmax runs over axis 0, the images: each image's q(y | x) is a distribution over its digits, the last axis of [batch, K] (axis=-1)",
     'tc mws':
-        "those are β-TCVAE's minibatch-weighted-sampling weights, 1/(N M) for every image; this estimator is stratified: 1/N for the sample's own image, (N − 1)/(N (M − 1)) for the others",
+        "those are the minibatch-weighted-sampling weights of Chen et al.'s β-TCVAE, 1/(N M) for every image; this estimator is Esmaeili et al.'s stratified one: 1/N for the sample's own image, (N − 1)/(N (M − 1)) for the others",
     'tc M':
         "off by one: the other images' weight is (N − 1)/(N (M − 1)), with M − 1 (the number of other images), not M",
     'tc no sum d':
@@ -245,6 +278,14 @@ DIAGNOSES = {
         "right on the 4 ordinary inputs, wrong on the extreme input: log q(z_id | x_m) around −1000, as for a trained model's codes far from another image's posterior: exp underflows to 0 and the log gives −inf; use log-sum-exp (np.logaddexp.reduce, or subtract the max before exp)",
     'tc sign':
         'log q(z) should be taken before Σ_d log q(z_d): the sign is reversed',
+    'tc lse axis 0':
+        'both log-sum-exps run over axis 0, the samples i; q(z_i) and q(z_id) are mixtures over the images m: log_q_pairs[i, m, d] has them on axis 1',
+    'tc lse axis 0 joint':
+        'the log-sum-exp for log q(z_i) runs over axis 0, the samples i; q(z_i) is a mixture over the images m, axis 1 of log_q_pairs[i, m, d]',
+    'tc lse axis 0 dims':
+        'the log-sum-exp for log q(z_id) runs over axis 0, the samples i; q(z_id) is a mixture over the images m, axis 1 of log_q_pairs[i, m, d]',
+    'tc sum i':
+        'too large by a factor of the batch size M on every input: a sum over the samples i where the mean belongs',
     'beta both':
         'β multiplies only the KL: weighing both terms is the plain loss scaled by β',
     'beta recon':
@@ -255,6 +296,8 @@ DIAGNOSES = {
         'np.sort sorts in ascending order: [:, 0] and [:, 1] are the two smallest; the best and the second-best are [:, -1] and [:, -2]',
     'mig noH':
         "normalise each gap by its factor's entropy H(v_k)",
+    'mig sum k':
+        'too large by a factor of the number of factors K on every input: a sum over the factors k where the mean belongs',
 }
 
 
@@ -342,6 +385,80 @@ def test_the_m2_loss_alpha_is_the_models_alpha():
     unlabeled = model.unlabeled_bound(x[y < 0]).numpy()
     log_q_y = model.classify(x[y >= 0]).log_prob(y[y >= 0]).numpy()
     np.testing.assert_allclose(ex.ref_m2_loss(labeled, unlabeled, log_q_y, model.alpha), loss, rtol=1e-5)
+
+
+def _every_digit(model, x):
+    return tf.broadcast_to(tf.range(model.num_classes)[:, None], [model.num_classes, tf.shape(x)[0]])
+
+
+def _u_tf(weights=lambda q: q.probs_parameter(), entropy=1.0, transpose=True, axis=0, num_samples=1):
+    """Exercise 4.5 as a student writes it, with one of its parts changed."""
+    def unlabeled_bound_tf(model, x):
+        q_y = model.classify(x)
+        bounds = model.labeled_bound(x, _every_digit(model, x), num_samples=num_samples)       # [K, batch]
+        w = weights(q_y)
+        return tf.reduce_sum((tf.transpose(w) if transpose else w) * bounds, axis=axis) + entropy * q_y.entropy()
+    return unlabeled_bound_tf
+
+
+def _u_tf_per_digit(model, x):
+    q_y = model.classify(x)
+    bounds = tf.stack([model.labeled_bound(x, tf.fill([len(x)], y)) for y in range(model.num_classes)], axis=1)
+    return tf.reduce_sum(q_y.probs_parameter() * bounds, axis=1) + q_y.entropy()
+
+
+def _u_tf_at_mode(model, x):
+    q_y = model.classify(x)
+    return model.labeled_bound(x, q_y.mode()) + q_y.entropy()
+
+
+U_TF_WRONG = {
+    "the entropy term H(q(y | x)) is missing: q_y.entropy() adds it": _u_tf(entropy=0.0),
+    "the entropy should be added: −Σ q log q is positive, you subtracted it": _u_tf(entropy=-1.0),
+    "weigh each L(x, y) by q(y | x), not by the prior 1/K": _u_tf(weights=lambda q: tf.fill(tf.shape(q.logits), 0.1)),
+    "that is L(x, y) of the classifier's most probable digit, plus H: U sums over every digit, weighted by q(y | x)":
+        _u_tf_at_mode,
+    "the weights are the logits: weigh L(x, y) by the probabilities q(y | x), q_y.probs_parameter()":
+        _u_tf(weights=lambda q: q.logits),
+    "the weights are the log-probabilities log q(y | x): weigh L(x, y) by the probabilities, q_y.probs_parameter()":
+        _u_tf(weights=lambda q: tf.math.log(q.probs_parameter())),
+    "q(y | x) is [batch, K] (probs_parameter()), the bounds of every digit [K, batch] (labeled_bound with labels "
+    "[K, batch]): transpose one of them before multiplying": _u_tf(transpose=False),
+    "shape (10,), expected (7,): that is one value per digit; sum over the digits y (axis 0 of the [K, batch] bounds), "
+    "not the images": lambda model, x: tf.reduce_sum(
+        tf.transpose(model.classify(x).probs_parameter()) * model.labeled_bound(x, _every_digit(model, x)), axis=1),
+    "a sum over the images: U(x) has one value per image, so sum over the digits y (axis 0 of the [K, batch] bounds)":
+        _u_tf(axis=1),
+    "equal to model.unlabeled_bound only up to Monte Carlo noise: call model.labeled_bound once, with labels of shape "
+    "[K, batch] for every digit and the default num_samples, so that it draws the ε that unlabeled_bound draws":
+        _u_tf(num_samples=2),
+}
+
+
+@pytest.mark.parametrize("diagnosis", list(U_TF_WRONG), ids=range(len(U_TF_WRONG)))
+def test_unlabeled_bound_tf_names_each_slip(diagnosis):
+    """Exercise 4.5, on the check's own small model: each slip gets its message, and the model's random-number
+    state is left as it was."""
+    model, x = ex._u_tf_model()
+    state = model.noise.state.numpy()
+    result = ex.check_unlabeled_bound_tf(U_TF_WRONG[diagnosis])
+    assert not result and result.diagnosis == diagnosis
+    np.testing.assert_array_equal(model.noise.state.numpy(), state)
+
+
+def test_unlabeled_bound_tf_accepts_a_right_answer_on_a_given_model(small_mnist):
+    """A right U(x) passes on a model the notebook gives, with the ten digits in one call or one call per digit."""
+    import vae_tf
+
+    vae_tf.set_seed(0)
+    model = vae_tf.SemiSupervisedVAE(latent_dim=2, hidden=(16,))
+    x = vae_tf.data.binarize_fixed(small_mnist.x_test[:5], 0)
+    model(x[:1])
+    for right in (ex.ref_unlabeled_bound_tf, _u_tf(), _u_tf_per_digit):
+        result = ex.check_unlabeled_bound_tf(right, model, x)
+        assert result and "same draws of ε" in result.message
+    assert ex.check_unlabeled_bound_tf(_u_tf(entropy=0.0), model, x).diagnosis == (
+        "the entropy term H(q(y | x)) is missing: q_y.entropy() adds it")
 
 
 def test_a_student_answer_that_raises_is_reported():

@@ -487,6 +487,235 @@ def check_iwae_against_k(fn) -> CheckResult:
     })
 
 
+# --------------------------------------------------------------------------- 02: the VAE's train_step, in Keras
+#: the check's run: Adam steps on fixed batches of synthetic 28×28 binary images, from one set of weights
+TRAIN_STEP_RUN = {"steps": 300, "batch": 32, "images": 256, "latent_dim": 2, "hidden": 32, "learning_rate": 1e-2}
+
+
+def ref_train_step(self, x):
+    """One step of gradient descent on −L = −(1/B) Σ_i [log p_θ(x_i | z_i) − KL(q_φ(z | x_i) ‖ p(z))], with one
+    reparameterized z_i ~ q_φ(z | x_i) per image (``tfd.Normal`` samples are μ + σ ε); returns ``{"loss": −L}``."""
+    import tensorflow as tf
+    import tensorflow_probability as tfp
+
+    with tf.GradientTape() as tape:
+        q = self.encode(x)
+        z = q.sample()
+        elbo = self.decode(z).log_prob(x) - tfp.distributions.kl_divergence(q, self.prior)
+        loss = -tf.reduce_mean(elbo)
+    grads = tape.gradient(loss, self.trainable_variables)
+    self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+    return {"loss": loss}
+
+
+def _scratch_vae_class():
+    """Notebook 02's ScratchVAE (its encoder, decoder, prior, ``encode`` and ``decode``): the model the check
+    trains a ``train_step`` on."""
+    import keras
+    import tensorflow as tf
+    import tensorflow_probability as tfp
+
+    tfd = tfp.distributions
+
+    class ScratchVAE(keras.Model):
+        def __init__(self, latent_dim, hidden=512):
+            super().__init__()
+            dense = keras.layers.Dense
+            self.encoder = keras.Sequential(
+                [keras.layers.Flatten(), dense(hidden, activation="relu"), dense(2 * latent_dim)])
+            self.decoder = keras.Sequential(
+                [dense(hidden, activation="relu"), dense(28 * 28), keras.layers.Reshape((28, 28))])
+            self.prior = tfd.Independent(tfd.Normal(tf.zeros(latent_dim), 1.0), 1)
+
+        def encode(self, x):
+            mu, s = tf.split(self.encoder(x), 2, axis=-1)
+            return tfd.Independent(tfd.Normal(mu, tf.nn.softplus(s) + 1e-4), 1)
+
+        def decode(self, z):
+            return tfd.Independent(tfd.Bernoulli(logits=self.decoder(z)), 2)
+
+    return ScratchVAE
+
+
+def _train_step_batches():
+    """Batches [steps per pass, B, 28, 28] of binary images drawn from four prototypes (each pixel on with
+    probability 0.05 or 0.95): a VAE learns them in a few hundred steps."""
+    rng, run = _rng(17), TRAIN_STEP_RUN
+    prototypes = np.where(rng.random((4, 28, 28)) < 0.3, 0.95, 0.05)
+    images = (rng.random((run["images"], 28, 28)) < prototypes[np.arange(run["images"]) % 4]).astype(np.float32)
+    return images[rng.permutation(len(images))].reshape(-1, run["batch"], 28, 28)
+
+
+def _train_step_terms(model, x):
+    """E_q log p(x | z) (summed over the pixels, and averaged over them) and KL(q ‖ p) per image, with 64 fixed
+    draws of ε: the check's measure of a model, whatever its train_step returns."""
+    import tensorflow as tf
+    import tensorflow_probability as tfp
+
+    q = model.encode(x)
+    eps = tf.random.stateless_normal([64, *q.batch_shape, q.event_shape[0]], seed=[3, 4])
+    z = tf.reshape(q.distribution.loc + q.distribution.scale * eps, [-1, q.event_shape[0]])
+    logits = tf.reshape(model.decoder(z), [64, -1, *x.shape[1:]])
+    pixels = tfp.distributions.Bernoulli(logits=logits).log_prob(x)                      # [64, B, 28, 28]
+    return (tf.reduce_mean(tf.reduce_sum(pixels, [-2, -1]), 0).numpy().astype(np.float64),
+            tf.reduce_mean(tf.reduce_mean(pixels, [-2, -1]), 0).numpy().astype(np.float64),
+            tfp.distributions.kl_divergence(q, model.prior).numpy().astype(np.float64))
+
+
+def _train_step_model(train_step):
+    """The check's model with ``train_step``, built with the check's initial weights and compiled with Adam."""
+    import keras
+    import tensorflow as tf
+
+    run = TRAIN_STEP_RUN
+    model = type("StudentVAE", (_scratch_vae_class(),), {"train_step": train_step})(run["latent_dim"], run["hidden"])
+    keras.utils.set_random_seed(17)                                    # the same initial weights for every run
+    model.decode(model.encode(tf.constant(_train_step_batches()[0])).mean())  # builds both networks
+    model.compile(optimizer=keras.optimizers.Adam(run["learning_rate"]))
+    return model
+
+
+def _train_step_run(train_step):
+    """Train the check's model with ``train_step``: (what each step returned, the model, its compiled step, whether
+    the weights changed). The first step runs eagerly (a student's error keeps its own traceback), the others
+    compiled, as ``fit`` runs them; ``tf.random.set_seed`` first, so the same code draws the same ε."""
+    import tensorflow as tf
+
+    batches, model = _train_step_batches(), _train_step_model(train_step)
+    initial = model.get_weights()
+    tf.random.set_seed(5)
+    returned = [model.train_step(tf.constant(batches[0]))]
+    step = tf.function(model.train_step)
+    for t in range(1, TRAIN_STEP_RUN["steps"]):
+        if not _finite_loss(returned[-1]):
+            break
+        returned.append(step(tf.constant(batches[t % len(batches)])))
+    changed = any(not np.array_equal(a, b) for a, b in zip(initial, model.get_weights()))
+    return returned, model, step, changed
+
+
+def _finite_loss(out):
+    try:
+        return bool(np.all(np.isfinite(_numpy(out["loss"]))))
+    except Exception:  # noqa: BLE001 - judged in detail by _train_step_returns
+        return True
+
+
+def _train_step_returns(out):
+    """What is wrong with what one call of train_step returned, or ``None``."""
+    if not isinstance(out, dict):
+        return (f"train_step returns a dict of the numbers Keras shows, {{'loss': loss}}; yours returned "
+                f"{type(out).__name__}")
+    if "loss" not in out:
+        return f"return the loss under the name 'loss', {{'loss': loss}}; yours returned the keys {sorted(out)}"
+    try:
+        loss = _numpy(out["loss"])
+    except (TypeError, ValueError):
+        return f"the 'loss' you return is {type(out['loss']).__name__}, not a number"
+    if loss.shape != ():
+        return (f"the loss has shape {loss.shape}, one value per image: average −L over the batch "
+                "(tf.reduce_mean) to get one number")
+    return None
+
+
+#: what train_step may return, as a function of the reconstruction term (summed over the pixels and averaged
+#: over them) and the KL of each image, at the weights it is given: the right loss first, then the slips
+TRAIN_STEP_CANDIDATES = [
+    ("", lambda rec, rec_mean, kl: -np.mean(rec - kl)),
+    ("the KL is added, not subtracted: L = E_q log p(x | z) − KL(q ‖ p(z)), so the loss −L adds it to −E_q log p(x | z)",
+     lambda rec, rec_mean, kl: -np.mean(rec + kl)),
+    ("the KL term is missing: L = E_q log p(x | z) − KL(q ‖ p(z))", lambda rec, rec_mean, kl: -np.mean(rec)),
+    ("the loss is summed over the batch: average it (tf.reduce_mean), so its size does not depend on the batch size",
+     lambda rec, rec_mean, kl: -np.mean(rec - kl) * TRAIN_STEP_RUN["batch"]),
+    ("the reconstruction is averaged over the pixels: log p(x | z) sums over the 784 pixels (tfd.Independent(..., 2) "
+     "does it), so the KL weighs 784 times too much and the codes collapse onto the prior",
+     lambda rec, rec_mean, kl: -np.mean(rec_mean - kl)),
+    ("that is the ELBO L, not the loss −L: the optimizer makes the loss smaller, and L should grow",
+     lambda rec, rec_mean, kl: np.mean(rec - kl)),
+]
+
+
+def _train_step_close(got, want):
+    return abs(got - want) <= 0.03 * abs(want) + 1.0
+
+
+def _probe(step, model, batches):
+    """Each batch once through the compiled step at the trained weights (restored after each): (the mean of what
+    it returned, and the reconstruction terms and the KL of those weights on those batches)."""
+    weights = model.get_weights()
+    got, parts = [], []
+    for b in batches:
+        parts.append(_train_step_terms(model, b))
+        got.append(float(_numpy(step(b)["loss"])))
+        model.set_weights(weights)
+    return float(np.mean(got)), [np.concatenate(p) for p in zip(*parts)]
+
+
+_reference_train_step = {}
+
+
+def check_train_step(fn) -> CheckResult:
+    """``fn``: the ``train_step(self, x)`` of notebook 02's ScratchVAE (or the class itself). The check trains the
+    check's small ScratchVAE with it and with the reference from the same weights for a few hundred Adam steps on
+    synthetic images, and compares the loss it returns and the −L the trained model reaches; a slip is named when
+    what it returns matches that slip's loss at its own trained weights. It seeds TensorFlow's and Keras' random
+    generators for its runs (Python's and NumPy's states are restored after)."""
+    import random
+
+    import tensorflow as tf
+
+    name, run = "train_step", TRAIN_STEP_RUN
+    fn = getattr(fn, "train_step", fn)
+    fn = getattr(fn, "__func__", fn)  # a bound method: its function
+    states = random.getstate(), np.random.get_state()  # the run seeds them; the notebook's own draws go on after
+    try:
+        if "run" not in _reference_train_step:
+            rec, _, kl = _train_step_terms(_train_step_model(ref_train_step), _train_step_batches().reshape(-1, 28, 28))
+            _, model, step, _ = _train_step_run(ref_train_step)
+            got, (rec_t, _, kl_t) = _probe(step, model, tf.constant(_train_step_batches()))
+            _reference_train_step["run"] = got, float(-np.mean(rec_t - kl_t)), float(-np.mean(rec - kl))
+        try:
+            returned, model, step, changed = _train_step_run(fn)
+        except NotImplementedError as err:
+            return _report(name, False, *_not_implemented(name, err))
+        except Exception as err:  # noqa: BLE001 - the student's code may raise anything
+            return _report(name, False, f"raised {type(err).__name__}", str(err).strip().splitlines()[0][:300])
+    finally:
+        random.setstate(states[0])
+        np.random.set_state(states[1])
+    ref_loss, ref_bound, start_bound = _reference_train_step["run"]
+    wrong = next((w for w in map(_train_step_returns, returned) if w), None)
+    if wrong:
+        return _report(name, False, wrong)
+    if not _finite_loss(returned[-1]):
+        return _report(name, False, f"the loss became nan or inf at step {len(returned)} of {run['steps']}",
+                       f"the step before, it was {float(_numpy(returned[-2]['loss'])):.6g}" if len(returned) > 1 else "")
+    if not changed:
+        return _report(name, False, f"the weights did not change in {run['steps']} steps: apply the gradients, "
+                                    "self.optimizer.apply_gradients(zip(grads, self.trainable_variables))")
+    batches = tf.constant(_train_step_batches())
+    got, (rec, rec_mean, kl) = _probe(step, model, batches)
+    bound = float(-np.mean(rec - kl))
+    detail = (f"after {run['steps']} steps on batches of {run['batch']} images your train_step returns {got:.6g} "
+              f"on average, and your model's −L is {bound:.6g}; the reference's returns {ref_loss:.6g}, its −L is "
+              f"{ref_bound:.6g}")
+    for diagnosis, formula in TRAIN_STEP_CANDIDATES:
+        if _train_step_close(got, formula(rec, rec_mean, kl)):
+            if diagnosis:
+                return _report(name, False, diagnosis, detail)
+            if _train_step_close(bound, ref_bound):
+                return _report(name, True, f"trains like the reference: after {run['steps']} steps its loss is "
+                                           f"{got:.1f} nats, the reference's {ref_loss:.1f}")
+            return _report(name, False, "the loss you return is −L, but training does not lower it as the "
+                                        "reference does: are the gradients those of this loss, applied to "
+                                        "self.trainable_variables?", detail)
+    if bound > start_bound:
+        return _report(name, False, f"training makes −L larger, from {start_bound:.1f} at the start to {bound:.4g}: the "
+                                    "optimizer makes the loss smaller, so the loss must be −L, with the KL subtracted "
+                                    "in L", detail)
+    return _report(name, False, "values differ", detail)
+
+
 # --------------------------------------------------------------------------- 03: gradients
 def ref_reparameterized_sample(mu, sigma, eps):
     """z = μ + σ ⊙ ε."""
@@ -673,6 +902,16 @@ _spec(Spec("m2_loss", ref_m2_loss, _m2_cases(), slips=[
      lambda lb, ub, lq, a: -(lb.sum() + ub.sum()) / (len(lb) + len(ub))),
     ("the bounds are added with the wrong sign: the loss is −(L + U)/B, minimised",
      lambda lb, ub, lq, a: (lb.sum() + ub.sum() - a * lq.sum()) / (len(lb) + len(ub))),
+    ("the labeled bounds are left out: each labeled image contributes its −L(x, y) as well as α times its "
+     "−log q(y | x)", lambda lb, ub, lq, a: -(ub.sum() + a * lq.sum()) / (len(lb) + len(ub))),
+    ("α is applied to L(x, y) too: it weighs only the classification term, (α/B) Σ_labeled −log q(y | x); the "
+     "labeled bounds count once, like the unlabeled ones",
+     lambda lb, ub, lq, a: -(a * lb.sum() + ub.sum() + a * lq.sum()) / (len(lb) + len(ub))),
+    ("α is applied to L(x, y) instead of −log q(y | x): it weighs the classification term, (α/B) Σ_labeled "
+     "−log q(y | x); the labeled bounds count once, like the unlabeled ones",
+     lambda lb, ub, lq, a: -(a * lb.sum() + ub.sum() + lq.sum()) / (len(lb) + len(ub))),
+    ("divided by the number of unlabeled images N_u: divide the batch's total by B = N_labeled + N_unlabeled, "
+     "the whole batch", lambda lb, ub, lq, a: -(lb.sum() + ub.sum() + a * lq.sum()) / len(ub)),
 ], factors=[("the batch size B", lambda a: len(a[0]) + len(a[1]), "the batch")]))
 
 
@@ -681,13 +920,32 @@ def _classifier_cases():
     return [(rng.normal(size=(5, k)) * 2 - 5,) for k in (10, 3, 10, 6)]
 
 
+def _softmax_over_images(L):  # max and sum over axis 0, the images
+    e = np.exp(L - L.max(axis=0, keepdims=True))
+    return e / e.sum(axis=0, keepdims=True)
+
+
+def _normalised_over_images(L):  # each image's largest bound subtracted, but the sum over axis 0
+    e = np.exp(L - L.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=0, keepdims=True)
+
+
+def _normalised_over_batch(L):  # one sum over every entry of the batch
+    e = np.exp(L - L.max(axis=-1, keepdims=True))
+    return e / e.sum()
+
+
 _spec(Spec("best_classifier", ref_best_classifier, _classifier_cases(),
            extreme=[((_rng(18).normal(size=(4, 10)) * 20 - 150,),
                      "bounds around −150, like a real image's: in float32 exp(−150) underflows to 0 and 0/0 = nan; "
                      "subtract each image's largest bound before exp (it cancels in the ratio)"),
+                    ((np.array([[-90.0, -91, -95, -100], [-400.0, -401, -403, -410]]),),
+                     "one image's bounds around −90, another's around −400: the largest bound of the whole batch "
+                     "(bounds.max()) leaves the second image 300 nats below it, exp underflows to 0 and 0/0 = nan; "
+                     "subtract each image's own largest bound, bounds.max(axis=-1, keepdims=True)"),
                     ((np.array([[-1000.0, -1001, -1010], [-2000.0, -2000, -2000]]),),
-                     "bounds around −1000 and −2000: exp underflows to 0 even in float64; subtract the largest bound "
-                     "first")],
+                     "bounds around −1000 and −2000: exp underflows to 0 even in float64; subtract each image's "
+                     "own largest bound first, bounds.max(axis=-1, keepdims=True), not the batch's bounds.max()")],
            slips=[("one-hot on argmax_y L(x, y) maximises Σ_y q L alone; the entropy H(q) rewards spreading q "
                    "where the bounds are close: set the derivative of Σ q L + H(q) + λ(Σ q − 1) to zero",
                    lambda L: np.eye(L.shape[-1])[np.argmax(L, axis=-1)]),
@@ -696,7 +954,13 @@ _spec(Spec("best_classifier", ref_best_classifier, _classifier_cases(),
                   ("q ∝ exp(−L) puts most mass on the digit with the lowest bound: the sign is reversed",
                    lambda L: ref_best_classifier(-L)),
                   ("q ∝ L(x, y) favours the digit with the most negative bound: L is a log-probability bound, "
-                   "so the best q is ∝ exp L(x, y)", lambda L: L / L.sum(axis=-1, keepdims=True))]))
+                   "so the best q is ∝ exp L(x, y)", lambda L: L / L.sum(axis=-1, keepdims=True)),
+                  ("the softmax runs over axis 0, the images: each image's q(y | x) is a distribution over its "
+                   "digits, the last axis of [batch, K] (axis=-1)", _softmax_over_images),
+                  ("normalised over axis 0, the images: each image's q(y | x) sums to 1 over its digits, "
+                   "e.sum(axis=-1, keepdims=True)", _normalised_over_images),
+                  ("normalised over the whole batch: each image's q(y | x) sums to 1 over its own digits, "
+                   "e.sum(axis=-1, keepdims=True)", _normalised_over_batch)]))
 
 
 def check_categorical_entropy(fn) -> CheckResult:
@@ -717,6 +981,159 @@ def check_m2_loss(fn) -> CheckResult:
 def check_best_classifier(fn) -> CheckResult:
     """``fn(bounds)`` with L(x, y) [batch, K] → the q(y | x) that maximises U(x), [batch, K] (exercise 4.4)."""
     return _check(SPECS["best_classifier"], fn)
+
+
+# --------------------------------------------------------------------------- 04: U(x) in TensorFlow, on the model
+#: images the check feeds the model when the notebook gives none: 7, so that [batch, K] and [K, batch] differ
+U_TF_IMAGES = 7
+
+
+def ref_unlabeled_bound_tf(model, x):
+    """U(x) = Σ_y q_φ(y | x) L(x, y) + H(q_φ(y | x)) per image, shape [batch], in TensorFlow from the model's
+    ``classify`` (q_φ(y | x), probabilities [batch, K]) and ``labeled_bound`` with every digit in one call (labels
+    [K, batch], bounds [K, batch]), as ``model.unlabeled_bound`` computes it."""
+    import tensorflow as tf
+
+    q_y = model.classify(x)
+    every_digit = tf.broadcast_to(tf.range(model.num_classes)[:, None], [model.num_classes, tf.shape(x)[0]])
+    bounds = model.labeled_bound(x, every_digit)                                   # [K, batch]
+    return tf.reduce_sum(tf.transpose(q_y.probs_parameter()) * bounds, axis=0) + q_y.entropy()
+
+
+_u_tf_default = {}
+
+
+def _u_tf_model():
+    """The check's own model when the notebook gives none: a small untrained M2 with a confident classifier, and
+    U_TF_IMAGES synthetic binary images (built once; the caller's random states are left as they were)."""
+    if "model" not in _u_tf_default:
+        import random
+
+        import keras
+
+        from vae_tf.semisupervised import SemiSupervisedVAE
+
+        states = random.getstate(), np.random.get_state()
+        try:
+            keras.utils.set_random_seed(29)
+            model = SemiSupervisedVAE(latent_dim=3, hidden=(32,))
+            x = (_rng(29).random((U_TF_IMAGES, 28, 28)) < 0.3).astype(np.float32)
+            model(x[:1])                                                           # builds the networks
+            last = model.classifier.layers[-1]
+            last.set_weights([w * 8 for w in last.get_weights()])                  # q(y | x) far from uniform
+        finally:
+            random.setstate(states[0])
+            np.random.set_state(states[1])
+        _u_tf_default["model"] = model, x
+    return _u_tf_default["model"]
+
+
+def _u_tf_pieces(model, x, start) -> dict:
+    """With the model's ε replayed from the random-number state ``start`` for each: its own U(x) ("want"), L(x, y) [batch, K] from
+    one call for all digits as unlabeled_bound draws them ("L") and from one call per digit ("per_digit"), L(x, y)
+    of the most probable digit ("at_mode"), q(y | x) ("q") and its logits."""
+    def replayed(compute):
+        model.noise.state.assign(start)
+        return np.asarray(compute(), np.float64)
+
+    k, n = model.num_classes, len(x)
+    q_y = model.classify(x)
+    probs = q_y.probs_parameter().numpy().astype(np.float64)
+    pieces = {"want": replayed(lambda: model.unlabeled_bound(x).numpy()),
+              "L": replayed(lambda: model.labeled_bound(x, np.repeat(np.arange(k)[:, None], n, axis=1)).numpy().T),
+              "per_digit": replayed(lambda: np.stack([model.labeled_bound(x, np.full(n, y)).numpy() for y in range(k)],
+                                                     axis=1)),
+              "at_mode": replayed(lambda: model.labeled_bound(x, probs.argmax(-1)).numpy()),
+              "q": probs, "logits": q_y.logits_parameter().numpy().astype(np.float64)}
+    model.noise.state.assign(start)
+    return pieces
+
+
+def _u(bounds, probs, weights=None):
+    return np.sum((probs if weights is None else weights) * bounds, axis=-1) + ref_categorical_entropy(probs)
+
+
+#: what a student's U(x) may equal, from the same draws of ε (the pieces of :func:`_u_tf_pieces`): (diagnosis,
+#: formula); an empty diagnosis is right
+U_TF_CANDIDATES = [
+    ("", lambda p: _u(p["L"], p["q"])),
+    ("", lambda p: _u(p["per_digit"], p["q"])),
+    ("the entropy term H(q(y | x)) is missing: q_y.entropy() adds it", lambda p: np.sum(p["q"] * p["L"], axis=-1)),
+    ("the entropy should be added: −Σ q log q is positive, you subtracted it",
+     lambda p: np.sum(p["q"] * p["L"], axis=-1) - ref_categorical_entropy(p["q"])),
+    ("weigh each L(x, y) by q(y | x), not by the prior 1/K",
+     lambda p: p["L"].mean(axis=-1) + ref_categorical_entropy(p["q"])),
+    ("that is L(x, y) of the classifier's most probable digit, plus H: U sums over every digit, weighted by q(y | x)",
+     lambda p: p["at_mode"] + ref_categorical_entropy(p["q"])),
+    ("the weights are the logits: weigh L(x, y) by the probabilities q(y | x), q_y.probs_parameter()",
+     lambda p: _u(p["L"], p["q"], p["logits"])),
+    ("the weights are the log-probabilities log q(y | x): weigh L(x, y) by the probabilities, q_y.probs_parameter()",
+     lambda p: _u(p["L"], p["q"], np.log(p["q"]))),
+]
+
+
+def check_unlabeled_bound_tf(fn, model=None, x=None) -> CheckResult:
+    """``fn(model, x)`` → U(x) per image, shape [batch], in TensorFlow from ``model.classify`` and
+    ``model.labeled_bound`` (exercise 4.5). It is run on ``model`` (the notebook's trained M2; the check's small one
+    when None) and the images ``x``, and compared with ``model.unlabeled_bound(x)`` under the same draws of ε:
+    the model's random-number state is replayed, then left as it was."""
+    name = "unlabeled_bound_tf"
+    if model is None:
+        model, x = _u_tf_model()
+    x = np.asarray(x, np.float32)
+    start = model.noise.state.numpy()
+    try:
+        try:
+            got = fn(model, x)
+        except NotImplementedError as err:
+            return _report(name, False, *_not_implemented(name, err))
+        except Exception as err:  # noqa: BLE001 - the student's code may raise anything
+            text = str(err).strip().splitlines()[0][:300] if str(err).strip() else ""
+            n, k, shapes = len(x), model.num_classes, str(err).replace(" ", "")
+            if f"[{n},{k}]vs.[{k},{n}]" in shapes or f"[{k},{n}]vs.[{n},{k}]" in shapes:
+                return _report(name, False, f"q(y | x) is [batch, K] (probs_parameter()), the bounds of every digit "
+                                            f"[K, batch] (labeled_bound with labels [K, batch]): transpose one of "
+                                            f"them before multiplying", f"raised {type(err).__name__}: {text}")
+            if f"[{k}]vs.[{n}]" in shapes or f"[{n}]vs.[{k}]" in shapes:
+                return _report(name, False, "a sum over the images: U(x) has one value per image, so sum over the "
+                                            "digits y (axis 0 of the [K, batch] bounds)",
+                               f"raised {type(err).__name__}: {text}")
+            return _report(name, False, f"raised {type(err).__name__}", text)
+        pieces = _u_tf_pieces(model, x, start)
+    finally:
+        model.noise.state.assign(start)
+    try:
+        got = _numpy(got)
+    except (TypeError, ValueError) as err:
+        return _report(name, False, f"returned {type(got).__name__}, which is not an array of numbers", str(err))
+    n, k, want = len(x), model.num_classes, pieces["want"]
+    if got.shape != want.shape:
+        if got.shape == (k,):
+            hint = (": that is one value per digit; sum over the digits y (axis 0 of the [K, batch] bounds), "
+                    "not the images")
+        elif got.size == n * k:
+            hint = ": the sum over the digits y is missing"
+        else:
+            hint = ": U(x) is one number per image"
+        return _report(name, False, f"shape {got.shape}, expected {want.shape}{hint}")
+    detail = f"on {n} images: expected {_fmt(want)}, got {_fmt(got)}"
+    for diagnosis, formula in U_TF_CANDIDATES:
+        if _close(got, formula(pieces), 1e-5, 1e-3):
+            if diagnosis:
+                return _report(name, False, diagnosis, detail)
+            return _report(name, True, f"equals model.unlabeled_bound on {n} images, with the same draws of ε")
+    if not np.all(np.isfinite(got)):
+        return _report(name, False, "the result contains NaN or inf", detail)
+    # how far two estimates of the same bound lie apart: U(x) again, with the draws of ε that come next
+    model.noise.state.assign(start)
+    model.unlabeled_bound(x)                                                       # the draws of "want"
+    fresh = model.unlabeled_bound(x).numpy().astype(np.float64)
+    model.noise.state.assign(start)
+    if np.mean(np.abs(got - want)) <= 3 * np.mean(np.abs(fresh - want)):
+        return _report(name, False, "equal to model.unlabeled_bound only up to Monte Carlo noise: call "
+                                    "model.labeled_bound once, with labels of shape [K, batch] for every digit and the "
+                                    "default num_samples, so that it draws the ε that unlabeled_bound draws", detail)
+    return _report(name, False, "values differ", detail)
 
 
 # --------------------------------------------------------------------------- 05: disentangling
@@ -789,6 +1206,14 @@ def _tc_sum_not_lse(p, n):  # log Σ_m replaced by Σ_m log: the mixture's log-s
     return np.mean(np.sum(p.sum(-1) + log_w, 1) - np.sum(p + log_w[:, :, None], 1).sum(-1))
 
 
+def _tc_lse_axes(joint_axis, dims_axis):
+    """The estimate with each log-sum-exp over the given axis of [i, m, ...]: 1 is right, 0 runs over the samples i."""
+    def tc(p, n):
+        log_w = _tc_log_weights(p.shape[0], float(n))
+        return np.mean(_lse(p.sum(-1) + log_w, joint_axis) - _lse(p + log_w[:, :, None], dims_axis).sum(-1))
+    return tc
+
+
 _extreme_tc = _pairs_case(_rng(19), 6, 3) - 1000.0
 _spec(Spec("total_correlation", ref_total_correlation, _tc_cases(),
            extreme=[((_extreme_tc, 5000),
@@ -799,14 +1224,22 @@ _spec(Spec("total_correlation", ref_total_correlation, _tc_cases(),
                    lambda p, n: -ref_total_correlation(p, n)),
                   ("the importance weights are missing (1/N for the sample's own image, (N − 1)/(N (M − 1)) for the "
                    "others): every image weighted 1/M", _tc_naive_mixture),
-                  ("those are β-TCVAE's minibatch-weighted-sampling weights, 1/(N M) for every image; this estimator "
-                   "is stratified: 1/N for the sample's own image, (N − 1)/(N (M − 1)) for the others", _tc_mws),
+                  ("those are the minibatch-weighted-sampling weights of Chen et al.'s β-TCVAE, 1/(N M) for every "
+                   "image; this estimator is Esmaeili et al.'s stratified one: 1/N for the sample's own image, "
+                   "(N − 1)/(N (M − 1)) for the others", _tc_mws),
                   ("off by one: the other images' weight is (N − 1)/(N (M − 1)), with M − 1 (the number of other "
                    "images), not M", _tc_m_not_m_minus_1),
                   ("Σ_d is missing: sum log q(z_id) over the dimensions d before subtracting it from log q(z_i)",
                    _tc_no_dim_sum),
                   ("the log-sum-exp is missing: log q(z_i) = log Σ_m w_im q(z_i | x_m) is the log of a sum over m, "
-                   "not a sum of logs", _tc_sum_not_lse)]))
+                   "not a sum of logs", _tc_sum_not_lse),
+                  ("both log-sum-exps run over axis 0, the samples i; q(z_i) and q(z_id) are mixtures over the images "
+                   "m: log_q_pairs[i, m, d] has them on axis 1", _tc_lse_axes(0, 0)),
+                  ("the log-sum-exp for log q(z_i) runs over axis 0, the samples i; q(z_i) is a mixture over the "
+                   "images m, axis 1 of log_q_pairs[i, m, d]", _tc_lse_axes(0, 1)),
+                  ("the log-sum-exp for log q(z_id) runs over axis 0, the samples i; q(z_id) is a mixture over the "
+                   "images m, axis 1 of log_q_pairs[i, m, d]", _tc_lse_axes(1, 0))],
+           factors=[("the batch size M", lambda a: a[0].shape[0], "the samples i")]))
 
 
 def _beta_cases():
@@ -842,7 +1275,7 @@ _spec(Spec("mig", ref_mig, _mig_cases(), slips=[
      "[:, -1] and [:, -2]", lambda mi, h: np.mean((np.sort(mi, 1)[:, 0] - np.sort(mi, 1)[:, 1]) / h)),
     ("the gap is the best minus the second-best, not the best alone",
      lambda mi, h: np.mean(np.sort(mi, 1)[:, -1] / h)),
-]))
+], factors=[("the number of factors K", lambda a: a[0].shape[0], "the factors k")]))
 
 
 def check_total_correlation(fn) -> CheckResult:
@@ -876,10 +1309,11 @@ def check_duplicated_latent_prediction(fn) -> CheckResult:
 #: ``check_<name>`` checks against ``ref_<name>``
 EXERCISE_NAMES = {
     "01_autoencoder": ("encoder_forward", "decoder_forward", "binary_cross_entropy", "constant_decoder_bce"),
-    "02_variational_autoencoder": ("gaussian_kl", "elbo", "iwae", "iwae_against_k"),
+    "02_variational_autoencoder": ("gaussian_kl", "elbo", "iwae", "iwae_against_k", "train_step"),
     "03_reparameterization": ("reparameterized_sample", "score_function_gradient", "leave_one_out_baseline",
                               "constant_shift_prediction"),
-    "04_label_and_style": ("categorical_entropy", "unlabeled_bound", "m2_loss", "best_classifier"),
+    "04_label_and_style": ("categorical_entropy", "unlabeled_bound", "m2_loss", "best_classifier",
+                           "unlabeled_bound_tf"),
     "05_disentangled_representations": ("total_correlation", "beta_vae_loss", "mig", "duplicated_latent_prediction"),
 }
 #: the exercise number of each name, "4.1" for categorical_entropy

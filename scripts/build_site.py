@@ -1,143 +1,107 @@
-"""Build the website: every lecture notebook and its student version as a page, in lecture order.
+"""Build the website with Sphinx, myst-nb and the book theme: the lectures and the manual.
 
     python scripts/build_site.py               # build/site/index.html
     python scripts/build_site.py --out DIR
 
-Pages come from the committed outputs (nothing is executed), rendered by nbconvert's HTML
-exporter (JupyterLab's look) with ``scripts/templates/site_page.html.j2``: math by MathJax and
-figures embedded in the page, so the folder works offline from ``file://``; a contents page
-with each lecture's sections; on every page its own sections, links to the previous and next
-page, to the other version of the notebook and to the ``.ipynb`` source (copied beside it).
-Pages follow the reader's light or dark system theme.
+Nothing is executed: a lecture page shows the committed full-mode outputs. The sources are staged
+in a temporary folder: ``docs/`` (the configuration, the start page and the manual), the README
+(whose results table the site includes), and each lecture notebook as the site shows it, without
+the cells tagged ``claims`` (checks, not the lecture) and with every exercise solution replaced by
+the student version's stub (``scripts/make_exercises.py``), its outputs cleared. The theme gives
+search, the sidebar of all pages, each page's contents, light and dark themes and the download of
+each page's ``.ipynb``; sphinx-copybutton adds copy buttons to code. MathJax is the local copy of
+``scripts/web_assets.py``, so the folder works offline from ``file://``.
 """
 from __future__ import annotations
 
 import argparse
-import html
-import re
 import shutil
 import sys
-from dataclasses import dataclass, field
+import tempfile
 from pathlib import Path
 
-import jinja2
 import nbformat
-from jupyter_core.paths import jupyter_path
-from nbconvert import HTMLExporter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import build_slides  # noqa: E402
+import make_exercises  # noqa: E402
 import web_assets  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-TEMPLATES = ROOT / "scripts" / "templates"
-NAME = "vae-tf: variational autoencoders, from the equations up"
-INTRO = ("Teaching notebooks that take you from a plain autoencoder to a variational autoencoder, the "
-         "reparameterization trick, a semi-supervised VAE whose latents split into a digit label and a "
-         "handwriting style, and on to disentangled representations, all on MNIST, in TensorFlow Probability.")
-HEADING = re.compile(r'<h([1-3]) id="([^"]+)">(.*?)<a class="anchor-link"', re.DOTALL)
+DOCS = ROOT / "docs"
 
 
-@dataclass
-class Page:
-    source: Path                 # the notebook, relative to the repository
-    kind: str                    # "Lecture" or "Student version"
-    title: str = ""
-    sections: list[dict] = field(default_factory=list)
-
-    @property
-    def href(self) -> str:       # relative to the site's root
-        return self.source.with_suffix(".html").as_posix()
-
-
-def site_pages(root: Path = ROOT) -> list[Page]:
-    """Each lecture followed by its student version."""
-    pages = []
-    for lecture in sorted((root / "notebooks").glob("[0-9]*.ipynb")):
-        pages.append(Page(lecture.relative_to(root), "Lecture"))
-        student = root / "exercises" / lecture.name
-        if student.exists():
-            pages.append(Page(student.relative_to(root), "Student version"))
-    return pages
-
-
-def _title(nb) -> str:
-    for cell in nb.cells:
-        if cell.cell_type == "markdown" and (m := re.match(r"\s*#\s+(.+)", cell.source)):
-            return m.group(1).strip()
-    return "untitled"
-
-
-def _dark_css() -> str:
-    for base in jupyter_path("nbconvert", "templates"):
-        css = Path(base) / "lab" / "static" / "theme-dark.css"
-        if css.is_file():
-            return css.read_text()
-    raise FileNotFoundError("nbconvert's lab/static/theme-dark.css not found")
-
-
-def _toc(body: str) -> tuple[str, list[dict]]:
-    """The page's sections (h2, h3) as a contents box, and the h2 list for the index page."""
-    entries = [(int(level), anchor, html.unescape(re.sub(r"<[^>]+>", "", text)).strip())
-               for level, anchor, text in HEADING.findall(body) if level != "1"]
-    items = "".join(f'<li class="toc-h{level}"><a href="#{anchor}">{html.escape(text, quote=False)}</a></li>'
-                    for level, anchor, text in entries)
-    box = f'<nav class="page-toc" aria-label="on this page"><strong>On this page</strong><ul>{items}</ul></nav>'
-    return (box if entries else ""), [{"id": a, "title": t} for level, a, t in entries if level == 2]
-
-
-def build(out: Path | None = None, root: Path = ROOT) -> list[Path]:
-    """Write the site into ``out`` (default build/site); returns the HTML files written, index first."""
-    out = Path(out) if out else ROOT / "build" / "site"
-    out.mkdir(parents=True, exist_ok=True)
-    web_assets.copy_static(out / "_static")
-    exporter = HTMLExporter(template_name="lab", template_file="site_page.html.j2",
-                            extra_template_basedirs=[str(TEMPLATES)], extra_template_paths=[str(TEMPLATES)])
-    dark_css = _dark_css()
-    pages = site_pages(root)
-    notebooks = {p.source: build_slides.without_widgets(nbformat.read(root / p.source, as_version=4)) for p in pages}
-    for page in pages:
-        page.title = _title(notebooks[page.source])
-    written = []
-    for i, page in enumerate(pages):
-        up = "../" * (len(page.source.parts) - 1)
-        link = lambda other: {"href": up + other.href, "label": f"{other.title.split(' · ')[0]} {other.kind.lower()}"}
-        other = next((p for p in pages if p.source.name == page.source.name and p is not page), None)
-        site = {"name": "vae-tf", "home": up + "index.html", "kind": f"{page.kind} · {page.source.stem}",
-                "prev": link(pages[i - 1]) if i else None, "next": link(pages[i + 1]) if i + 1 < len(pages) else None,
-                "source_href": page.source.name, "source_path": page.source.as_posix(),
-                "other": {"href": up + other.href, "label": other.kind.lower()} if other else None,
-                "dark_css": dark_css}
-        nb = nbformat.from_dict(notebooks[page.source])
-        nb.cells = [c for c in nb.cells if "claims" not in c.metadata.get("tags", [])]  # checks, not the lecture
-        nb.metadata["title"] = f"{page.title} ({page.kind.lower()})"
-        body, _ = exporter.from_notebook_node(nb, resources={"static_prefix": up + "_static", "site": site})
-        box, page.sections = _toc(body)
-        target = out / page.href
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(body.replace("<!--PAGE-TOC-->", box, 1), encoding="utf-8")
-        shutil.copy2(root / page.source, target.with_suffix(".ipynb"))
-        written.append(target)
-    index = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True).get_template("site_index.html.j2")
-    lectures = []
-    for page in pages:
-        entry = {"href": page.href, "title": page.title, "sections": page.sections,
-                 "source_href": page.source.as_posix(), "source_path": page.source.as_posix()}
-        if page.kind == "Lecture":
-            lectures.append(entry | {"exercises": None})
+def display_math_as_blocks(markdown: str) -> str:
+    """Blank lines around each ``$$ … $$`` block, which Jupyter renders inside a paragraph and
+    MyST only on its own: it then scrolls on a narrow screen like any display equation."""
+    out, inside = [], False
+    for line in markdown.split("\n"):
+        text = line.strip()
+        opens = not inside and text.startswith("$$")
+        if opens and out and out[-1].strip():
+            out.append("")
+        out.append(line)
+        if opens:
+            inside = not (len(text) >= 4 and text.endswith("$$"))
+            closes = not inside
         else:
-            lectures[-1]["exercises"] = entry
-    (out / "index.html").write_text(index.render(name=NAME, intro=INTRO, lectures=lectures,
-                                                 resources={"static_prefix": "_static"}), encoding="utf-8")
-    return [out / "index.html", *written]
+            closes = inside and text.endswith("$$")
+            inside = inside and not closes
+        if closes:
+            out.append("")
+    return "\n".join(out)
+
+
+def lecture_page(nb: nbformat.NotebookNode, where: str) -> nbformat.NotebookNode:
+    """The notebook as the site shows it: no claim checks, no solutions, no live widgets."""
+    nb = build_slides.without_widgets(nb)
+    cells = []
+    for cell in nb.cells:
+        if "claims" in cell.metadata.get("tags", []):
+            continue
+        if cell.cell_type == "markdown":
+            cell.source = display_math_as_blocks(cell.source)
+        if cell.cell_type == "code" and make_exercises.BEGIN in cell.source:
+            cell.source = make_exercises.strip_solutions(cell.source, where)
+            cell.outputs, cell.execution_count = [], None
+        cells.append(cell)
+    nb.cells = cells
+    return nb
+
+
+def stage(src: Path, root: Path = ROOT, docs: Path = DOCS) -> list[Path]:
+    """Write the Sphinx sources into ``src``; returns the lecture notebooks staged, in order."""
+    shutil.copytree(docs, src, dirs_exist_ok=True)
+    shutil.copy2(root / "README.md", src / "_readme.md")
+    web_assets.copy_static(src / "_static" / "mathjax")
+    staged = []
+    for path in build_slides.lecture_notebooks(root):
+        target = src / "lectures" / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(lecture_page(nbformat.read(path, as_version=4), str(path)), target)
+        staged.append(target)
+    return staged
+
+
+def build(out: Path | None = None, root: Path = ROOT, docs: Path = DOCS) -> Path:
+    """Build the site into ``out`` (default build/site); returns its index.html."""
+    from sphinx.cmd.build import build_main
+    out = Path(out) if out else ROOT / "build" / "site"
+    with tempfile.TemporaryDirectory(prefix="vae-tf-site-") as tmp:
+        src = Path(tmp) / "src"
+        stage(src, root, docs)
+        status = build_main(["-b", "html", "-q", "-W", "--keep-going", "-d", str(Path(tmp) / "doctrees"),
+                             str(src), str(out)])
+    if status != 0:
+        raise RuntimeError(f"Sphinx failed to build the site (exit {status}); its warnings are above")
+    return out / "index.html"
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, help="folder for the site (default: build/site)")
     args = parser.parse_args(argv)
-    written = build(args.out)
-    print(f"wrote {len(written)} pages; open {written[0]}")
+    print(f"open {build(args.out)}")
     return 0
 
 

@@ -5,7 +5,8 @@
 A page fails on: a console error or an uncaught exception; a request that failed or that left
 the machine (the network is cut: only file: and data: URLs load); an image that did not load;
 math MathJax could not typeset or never saw (raw ``$...$``, ``\\frac``... left in the text, or
-a MathJax error node); a figure shown at zero size; a link to a local file or anchor that does not exist. A reveal.js deck
+a MathJax error node); a figure shown at zero size; a link to a local file or anchor that does not exist; on a page,
+anything wider than a 420 px screen or clipped sideways there. A reveal.js deck
 also fails when a slide's content, with all its fragments shown, is larger than the slide.
 Used by tests/test_site.py; Chromium is Debian's ``chromium`` (or $CHROMIUM), driven by Playwright.
 """
@@ -75,6 +76,8 @@ _LINKS_JS = """
 
 _MATHJAX_JS = """
 async () => {
+  const hasMath = document.querySelector('.math, .reveal') !== null;   // Sphinx marks math; a deck always loads MathJax
+  if (!hasMath && !window.MathJax) return null;
   if (!window.MathJax || !window.MathJax.startup) return 'MathJax did not load';
   await window.MathJax.startup.promise;
   return null;
@@ -111,6 +114,28 @@ async () => {
 """
 
 
+# A page at a phone's width: nothing wider than the screen, and nothing in the text clipped sideways
+# without a way to scroll to it (display math and wide tables scroll inside their box).
+NARROW = {"width": 420, "height": 860}
+_NARROW_JS = """
+() => {
+  const out = [], root = document.documentElement, width = root.clientWidth;
+  if (root.scrollWidth > width + 1) out.push(`the page is ${root.scrollWidth} px wide on a ${width} px screen`);
+  const article = document.querySelector('article, main') || document.body;
+  for (const el of article.querySelectorAll('*')) {
+    // inside typeset math MathJax clips on purpose (stretchy delimiters, the copy for screen readers)
+    if (el.tagName !== 'MJX-CONTAINER' && el.closest('mjx-container')) continue;
+    const style = getComputedStyle(el);
+    if (el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1 && ['hidden', 'clip'].includes(style.overflowX)) {
+      const what = (el.textContent || el.tagName).trim().slice(0, 60);
+      out.push(`clipped at ${width} px (${el.scrollWidth} px in ${el.clientWidth}): ${JSON.stringify(what)}`);
+    }
+  }
+  return out.slice(0, 10);
+}
+"""
+
+
 def _anchor_exists(path: Path, anchor: str) -> bool:
     text = path.read_text(encoding="utf-8", errors="replace")
     return re.search(r"""\sid=["']%s["']""" % re.escape(anchor), text) is not None
@@ -134,7 +159,8 @@ class Checker:
         self.browser.close()
         self._pw.stop()
 
-    def check(self, path: Path, screenshot: Path | None = None, dark_screenshot: Path | None = None) -> list[str]:
+    def check(self, path: Path, screenshot: Path | None = None, dark_screenshot: Path | None = None,
+              narrow_screenshot: Path | None = None) -> list[str]:
         """Problems found on the page or deck at ``path`` (an empty list when it is fine)."""
         path = Path(path).resolve()
         deck = path.name.endswith(".slides.html")
@@ -170,16 +196,39 @@ class Checker:
                     page.evaluate(f"() => Reveal.slide({t['h']}, {t['v']}, 99)")
                     page.wait_for_timeout(500)  # fragments fade in
                     page.screenshot(path=str(screenshot))
-            elif screenshot:  # the top of the page and its first figure
-                page.screenshot(path=str(screenshot))
+            else:
+                if screenshot:  # the top of the page, then its first figure in the dark theme
+                    page.screenshot(path=str(screenshot))
                 if dark_screenshot:
                     page.emulate_media(color_scheme="dark")
-                    page.evaluate("() => { const i = document.querySelector('.jp-OutputArea-output img');"
+                    page.evaluate("() => { const i = document.querySelector('.cell_output img, article img');"
                                   " if (i) i.scrollIntoView({block: 'center'}); }")
+                    page.wait_for_timeout(200)
                     page.screenshot(path=str(dark_screenshot))
+                    page.emulate_media(color_scheme="light")
+                page.set_viewport_size(NARROW)
+                page.wait_for_timeout(300)  # MathJax and the theme re-lay out the page
+                problems += page.evaluate(_NARROW_JS)
+                if narrow_screenshot:  # the first display equation, where a narrow screen hurts most
+                    page.evaluate("() => { const m = document.querySelector('div.math, mjx-container[display]');"
+                                  " if (m) m.scrollIntoView({block: 'center'}); }")
+                    page.screenshot(path=str(narrow_screenshot))
         finally:
             context.close()
         return problems
+
+    def search(self, search_page: Path, query: str, timeout_ms: int = 15000) -> list[str]:
+        """The pages the site's own search lists for ``query``, as paths relative to the site."""
+        context = self.browser.new_context(viewport=VIEWPORT, offline=True)
+        try:
+            page = context.new_page()
+            page.goto(f"{Path(search_page).resolve().as_uri()}?q={query}", wait_until="load")
+            page.wait_for_selector("#search-results li a", timeout=timeout_ms)
+            site = Path(search_page).resolve().parent
+            hrefs = page.evaluate("() => Array.from(document.querySelectorAll('#search-results li a')).map(a => a.href)")
+            return sorted({Path(unquote(urlparse(h).path)).relative_to(site).as_posix() for h in hrefs})
+        finally:
+            context.close()
 
     @staticmethod
     def _broken_links(page, path: Path, deck: bool) -> list[str]:

@@ -1,8 +1,9 @@
 """The slides and the website: built from the committed notebooks into a temporary folder, then
 opened in headless Chromium with the network cut (scripts/check_pages.py says what fails a page).
 
-Screenshots, one slide per deck (the fullest) and one page per notebook (its top, and its first
-figure in the dark theme), are kept in build/screenshots/. Without Chromium or npm these tests
+Screenshots, one slide per deck (the fullest) and every page of the site (its top at 1280 px, its
+first figure in the dark theme, its first display equation on a 420 px phone), are kept in
+build/screenshots/. Without Chromium or npm these tests
 skip locally and fail under CI (CI=true), where .ci/run installs Chromium.
 """
 from __future__ import annotations
@@ -11,6 +12,7 @@ import base64
 import hashlib
 import importlib.util
 import os
+import re
 import struct
 import sys
 import zlib
@@ -31,7 +33,8 @@ import slide_metadata  # noqa: E402
 SCREENSHOTS = ROOT / "build" / "screenshots"
 LECTURES = build_slides.lecture_notebooks()
 DECKS = [p.stem for p in LECTURES]
-PAGES = ["index.html"] + [p.href for p in build_site.site_pages()]
+MANUAL = sorted(p.stem for p in build_site.DOCS.glob("*.md") if p.stem != "index")
+PAGES = ["index.html"] + [f"lectures/{p.stem}.html" for p in LECTURES] + [f"{m}.html" for m in MANUAL]
 
 
 def _png(width: int = 8, height: int = 8) -> str:
@@ -92,7 +95,8 @@ def test_deck_works_offline_in_a_browser(name, built, browser):
 def test_site_page_works_offline_in_a_browser(page, built, browser):
     stem = page.removesuffix(".html").replace("/", "-")
     problems = browser.check(built / "site" / page, screenshot=SCREENSHOTS / f"site-{stem}.png",
-                             dark_screenshot=SCREENSHOTS / f"site-{stem}-dark.png")
+                             dark_screenshot=SCREENSHOTS / f"site-{stem}-dark.png",
+                             narrow_screenshot=SCREENSHOTS / f"site-{stem}-420px.png")
     assert not problems, "\n".join(problems)
 
 
@@ -109,18 +113,71 @@ def _links(html: str) -> list[dict]:
     return found
 
 
-def test_site_links_every_page_in_lecture_order(built):
+def _link_classes(html: str) -> dict[str, str]:
+    """href of each <a> by its classes (the theme marks previous / next links by class)."""
+    return {a.get("class", ""): a.get("href") for a in _links(html)}
+
+
+def test_site_lists_the_lectures_in_order_and_each_page_leads_to_the_next(built):
     index = (built / "site" / "index.html").read_text()
-    hrefs = [p for p in PAGES[1:]]
-    positions = [index.find(f'href="{h}"') for h in hrefs]
-    assert -1 not in positions, f"index.html does not link {[h for h, i in zip(hrefs, positions) if i < 0]}"
-    lectures = [h for h in hrefs if h.startswith("notebooks/")]
-    assert [index.find(f'href="{h}"') for h in lectures] == sorted(index.find(f'href="{h}"') for h in lectures)
-    for prev, page in zip(hrefs, hrefs[1:]):
+    lectures = [f"lectures/{p.stem}.html" for p in LECTURES]
+    positions = [index.find(f'href="{h}"') for h in lectures]
+    assert -1 not in positions, f"index.html does not link {[h for h, i in zip(lectures, positions) if i < 0]}"
+    assert positions == sorted(positions), "the lectures are not in order on the start page"
+    for page, following in zip(lectures, lectures[1:]):
         links = _links((built / "site" / page).read_text())
-        assert {"rel": "prev", "href": f"../{prev}"} in [{k: a.get(k) for k in ("rel", "href")} for a in links], \
-            f"{page} has no link back to {prev}"
-        assert (built / "site" / page).with_suffix(".ipynb").is_file(), f"{page}: source notebook not copied"
+        nexts = [a["href"] for a in links if "right-next" in a.get("class", "")]
+        assert nexts == [Path(following).name], f"{page}: next page {nexts}, expected {following}"
+
+
+def test_each_lecture_page_offers_its_notebook_without_solutions(built):
+    for lecture in LECTURES:
+        html = (built / "site" / "lectures" / f"{lecture.stem}.html").read_text()
+        href = f"../_sources/lectures/{lecture.name}"
+        assert f'href="{href}"' in html, f"{lecture.stem}: no download link to {href}"
+        source = nbformat.read(built / "site" / "_sources" / "lectures" / lecture.name, as_version=4)
+        stubs = sum("raise NotImplementedError" in c.source for c in source.cells if c.cell_type == "code")
+        assert stubs == _solution_count(lecture), f"{lecture.name}: {stubs} stubs in the download"
+
+
+def _solution_lines(path: Path) -> set[str]:
+    """Lines written only inside the notebook's solutions (not in the lecture's other code, nor in
+    the package source it shows): the text a student must not find."""
+    import html
+    inside, outside = set(), set()
+    for cell in nbformat.read(path, as_version=4).cells:
+        for out in cell.get("outputs", []):
+            shown = "".join(out.get("text", "")) + "".join(str(v) for v in out.get("data", {}).values())
+            outside.update(line.strip() for line in html.unescape(re.sub(r"<[^>]+>", "", shown)).splitlines())
+        solution = False
+        for line in cell.source.splitlines():
+            text = line.strip()
+            if make_exercises.BEGIN in line or make_exercises.END in line:
+                solution = make_exercises.BEGIN in line
+                continue
+            (inside if solution else outside).add(text if solution else text.replace("`", ""))
+    return {line for line in inside if len(line) >= 12 and not line.startswith("#")
+            and not any(line in other for other in outside)}
+
+
+def _solution_count(path: Path) -> int:
+    return sum(c.source.count(make_exercises.BEGIN) for c in nbformat.read(path, as_version=4).cells)
+
+
+def test_no_solution_appears_anywhere_on_the_site(built):
+    import html
+    solutions = {line: lecture.name for lecture in LECTURES for line in _solution_lines(lecture)}
+    assert len(solutions) > 20, "the lectures' solutions were not found: is the test still looking?"
+    for page in [*(built / "site").rglob("*.html"), *(built / "site").rglob("*.ipynb"), built / "site" / "searchindex.js"]:
+        text = page.read_text(encoding="utf-8")
+        text = html.unescape(re.sub(r"<[^>]+>", "", text)) if page.suffix == ".html" else text
+        found = [line for line in solutions if line in text]
+        assert not found, f"{page.relative_to(built)} shows solution lines of {solutions[found[0]]}: {found[:3]}"
+
+
+def test_search_finds_reparameterization(built, browser):
+    hits = browser.search(built / "site" / "search.html", "reparameterization")
+    assert "lectures/03_reparameterization.html" in hits, f"search results: {hits}"
 
 
 def test_decks_and_pages_load_nothing_from_the_web(built):
@@ -176,9 +233,12 @@ def small(tmp_path_factory):
         nbformat.v4.new_markdown_cell("# 01 · Small\n\nThe bound $\\log p(x) \\ge \\mathcal{L}$ and\n$$\\frac{a}{b}$$"),
         nbformat.v4.new_code_cell("show()", outputs=[figure]),
         nbformat.v4.new_markdown_cell("## Second\n\nShort text under it.")])
+    nb.metadata["language_info"] = {"name": "python"}
     nbformat.write(nb, root / "notebooks" / "01_small.ipynb")
+    (root / "README.md").write_text("<!-- quick-start -->\nRun it.\n<!-- /quick-start -->\n"
+                                    "<!-- results -->\n| model | score |\n|---|---|\n| small | 1 |\n<!-- /results -->\n")
     deck = build_slides.build(root / "slides", [root / "notebooks" / "01_small.ipynb"])[0]
-    page = build_site.build(root / "site", root=root)[1]
+    page = build_site.build(root / "site", root=root).parent / "lectures" / "01_small.html"
     return deck, page
 
 
@@ -195,6 +255,13 @@ def test_the_small_deck_and_page_pass(small, browser):
         assert browser.check(path) == []
 
 
+MATH = '<span class="math notranslate nohighlight">\\({}\\)</span>'
+PAGE_FORM = {"image": ('src="../_images/', 'src="figure-that-is-not-there.png" data-was="'),
+             "latex-syntax": ("The bound", f"Broken: {MATH.format(chr(92) + 'frac{1}')} and"),
+             "latex-macro": ("The bound", f"Unknown: {MATH.format(chr(92) + 'notamacro x')} and"),
+             "no-mathjax": ('src="../_static/mathjax/', 'src="nowhere/')}
+
+
 @pytest.mark.parametrize("which", [0, 1], ids=["deck", "page"])
 @pytest.mark.parametrize("old, new, expected", [
     ('src="data:image/png;base64,', 'src="figure-that-is-not-there.png" data-was="', "image did not load"),
@@ -208,7 +275,9 @@ def test_the_small_deck_and_page_pass(small, browser):
     ("The bound", '<img src="https://example.org/x.png">', "request leaves the machine"),
 ], ids=["image", "latex-syntax", "latex-macro", "latex-raw", "no-mathjax", "link-file", "link-anchor",
         "console", "network"])
-def test_each_failure_is_reported(small, browser, which, old, new, expected):
+def test_each_failure_is_reported(small, browser, which, old, new, expected, request):
+    if which == 1:  # a Sphinx page: figures are files, and MathJax reads only what is marked as math
+        old, new = next((form for case, form in PAGE_FORM.items() if case in request.node.callspec.id), (old, new))
     problems = browser.check(_variant(small[which], old, new))
     assert any(expected in p for p in problems), f"expected {expected!r} in {problems}"
 
@@ -219,7 +288,34 @@ def test_a_figure_the_layout_hides_is_reported(small, browser, which):
     assert any("a figure is not shown" in p for p in problems), problems
 
 
+@pytest.mark.parametrize("new, expected", [
+    ('<div style="width: 900px">wide</div>The bound', "px wide on a 420 px screen"),
+    ('<div style="width: 200px; overflow: hidden; white-space: nowrap">' + "cut off " * 40 + "</div>The bound",
+     "clipped at 420 px"),
+], ids=["too-wide", "clipped"])
+def test_a_page_too_wide_for_a_phone_is_reported(small, browser, new, expected):
+    problems = browser.check(_variant(small[1], "The bound", new))
+    assert any(expected in p for p in problems), problems
+
+
 def test_a_slide_that_overflows_is_reported(small, browser):
     deck = _variant(small[0], "<h2", '<div style="height: 900px">tall</div><h2')
     problems = browser.check(deck)
     assert any("more than 1280 x 720" in p for p in problems), problems
+
+
+def test_a_lecture_page_leaves_out_solutions_and_checks_and_keeps_the_lecture():
+    shown = nbformat.v4.new_output("stream", text="a figure's numbers\n")
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("The model:\n$$p(x) = \\int p(x \\mid z)\\, p(z)\\, dz$$\nwhere z is the code."),
+        nbformat.v4.new_code_cell("train()", outputs=[shown]),
+        nbformat.v4.new_code_cell("vae_tf.claim(True, 'holds')", metadata={"tags": ["claims"]}),
+        nbformat.v4.new_code_cell("def f(x):\n    # Hint: square it\n    ### BEGIN SOLUTION\n    return x * x  # the answer\n"
+                                  "    ### END SOLUTION", outputs=[nbformat.v4.new_output("stream", text="correct\n")])])
+    page = build_site.lecture_page(nb, "x.ipynb")
+    assert [c.source.splitlines()[0] for c in page.cells] == ["The model:", "train()", "def f(x):"]
+    assert page.cells[1].outputs == [shown], "the lecture's outputs stay"
+    assert "x * x" not in page.cells[2].source and "NotImplementedError('square it')" in page.cells[2].source
+    assert page.cells[2].outputs == [], "a solution's output is not shown either"
+    assert page.cells[0].source.split("\n\n") == ["The model:", "$$p(x) = \\int p(x \\mid z)\\, p(z)\\, dz$$",
+                                                  "where z is the code."]

@@ -9,7 +9,7 @@ Keras' ``Adam`` writes this as about a dozen elementwise TensorFlow ops per vari
 pass over memory. :class:`FusedAdam` is the same Keras optimizer (same arguments, state, schedule,
 clipping, checkpoints) whose update runs TensorFlow's ``ResourceApplyAdam`` kernel: one pass per
 variable, on the CPU threads or the GPU. On a 2-core CPU it halves the time of the VAE's update
-(batch 128) and shortens an M2 epoch by about a tenth (``benchmarks/throughput.py``, README).
+(batch 128) and shortens an M2 epoch by about a tenth (``benchmarks/throughput.py``, ``benchmarks/README.md``).
 
 It computes 1 − β1 and 1 − β2 in float32 where Keras computes them in float64, so the two agree
 to float32 rounding, not necessarily bit for bit (``tests/test_optimizer.py``).

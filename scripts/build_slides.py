@@ -4,9 +4,9 @@
     python scripts/build_slides.py --out DIR       # the decks in DIR instead
     python scripts/build_slides.py notebooks/02_variational_autoencoder.ipynb
 
-Nothing is executed. Each notebook is read, cut into heading and paragraphs and given slide types
-by ``scripts/slide_metadata.py`` (in memory: the notebook file is not changed), and converted by nbconvert's slides exporter
-(what ``jupyter nbconvert --to slides`` runs) with ``scripts/templates/slides.html.j2``, which
+Nothing is executed. Each notebook is read and planned into slides by ``scripts/deck.py`` (in
+memory: the notebook file is not changed), and converted by nbconvert's slides exporter (what
+``jupyter nbconvert --to slides`` runs) with ``scripts/templates/slides.html.j2``, which
 loads reveal.js and MathJax from ``<out>/.slides-assets/`` (copied there by
 ``scripts/web_assets.py``) instead of a CDN. Open a deck in a browser: arrow keys move, ``s``
 opens the speaker notes, ``f`` full screen.
@@ -19,9 +19,10 @@ from pathlib import Path
 
 import nbformat
 from nbconvert import SlidesExporter
+from nbconvert.preprocessors import TagRemovePreprocessor
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import slide_metadata  # noqa: E402
+import deck  # noqa: E402
 import web_assets  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,9 +52,10 @@ def build(out: Path | None = None, notebooks: list[Path] | None = None) -> list[
     exporter = SlidesExporter(template_name="reveal", template_file="slides.html.j2",
                               extra_template_basedirs=[str(TEMPLATES)], extra_template_paths=[str(TEMPLATES)],
                               reveal_url_prefix=f"{ASSETS}/reveal.js", reveal_theme="white", reveal_transition="slide")
+    exporter.register_preprocessor(TagRemovePreprocessor(remove_input_tags={"remove_input"}), enabled=True)
     written = []
     for path in notebooks or lecture_notebooks():
-        nb = slide_metadata.assign(slide_metadata.split_markdown(without_widgets(nbformat.read(path, as_version=4))))
+        nb = deck.plan(without_widgets(nbformat.read(path, as_version=4)))
         body, _ = exporter.from_notebook_node(nb, resources={"static_prefix": ASSETS,
                                                             "metadata": {"name": path.stem}})
         target = out / f"{path.stem}.slides.html"

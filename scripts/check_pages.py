@@ -7,7 +7,9 @@ the machine (the network is cut: only file: and data: URLs load); an image that 
 math MathJax could not typeset or never saw (raw ``$...$``, ``\\frac``... left in the text, or
 a MathJax error node); a figure shown at zero size; a link to a local file or anchor that does not exist; on a page,
 anything wider than a 420 px screen or clipped sideways there. A reveal.js deck
-also fails when a slide's content, with all its fragments shown, is larger than the slide.
+also fails when a slide's content, with all its fragments shown, is larger than the slide, when
+anything on it is scrolled or clipped, when text is under 24 px or code under 18 px, or when its
+figure covers under 40 % of it (unless the figure, too flat for that, spans the slide's width).
 Used by tests/test_site.py; Chromium is Debian's ``chromium`` (or $CHROMIUM), driven by Playwright.
 """
 from __future__ import annotations
@@ -84,9 +86,14 @@ async () => {
 }
 """
 
-# Every leaf slide in turn, all fragments shown; returns slides bigger than the configured size.
+# What a lecture hall can read on a 1280 x 720 slide.
+MIN_TEXT_PX, MIN_CODE_PX, MIN_FIGURE_SHARE = 24, 18, 0.4
+
+# Every leaf slide in turn, all fragments shown: slides bigger than the configured size, anything
+# scrolled or clipped, text or code too small to read, and figures that fill too little of their slide.
 _OVERFLOW_JS = """
 async () => {
+  const MIN_TEXT_PX = @TEXT@, MIN_CODE_PX = @CODE@, MIN_FIGURE_SHARE = @FIGURE@;
   await window.deckReady;
   const {width, height} = Reveal.getConfig();
   const over = [];
@@ -103,6 +110,28 @@ async () => {
           over.push(`slide ${h + 1}.${v + 1}: a figure is not shown (${img.offsetWidth} x ${img.offsetHeight} px)`);
         }
       }
+      const where = `slide ${h + 1}.${v + 1} (${JSON.stringify((slide.querySelector('h1, h2, h3') || slide).textContent.trim().slice(0, 40))})`;
+      for (const el of slide.querySelectorAll('*')) {
+        if (el.closest('aside') || (el.tagName !== 'MJX-CONTAINER' && el.closest('mjx-container'))) continue;
+        const style = getComputedStyle(el);
+        const hidden = style.overflowX !== 'visible' || style.overflowY !== 'visible';
+        if (hidden && el.clientHeight > 0 && (el.scrollHeight > el.clientHeight + 1 || el.scrollWidth > el.clientWidth + 1)) {
+          over.push(`${where}: ${el.tagName.toLowerCase()} scrolled or clipped (${el.scrollWidth} x ${el.scrollHeight} px in ${el.clientWidth} x ${el.clientHeight})`);
+        }
+        const text = Array.from(el.childNodes).some(n => n.nodeType === 3 && n.textContent.trim());
+        if (text && el.offsetWidth > 0) {
+          const size = parseFloat(style.fontSize), code = el.closest('pre, code') !== null;
+          if (size < (code ? MIN_CODE_PX : MIN_TEXT_PX) - 0.5) {
+            over.push(`${where}: ${code ? 'code' : 'text'} at ${size} px (${JSON.stringify(el.textContent.trim().slice(0, 30))})`);
+          }
+        }
+      }
+      const figures = Array.from(slide.querySelectorAll('img')).filter(i => !i.closest('aside'));
+      if (figures.length) {
+        const share = Math.max(...figures.map(i => i.offsetWidth * i.offsetHeight)) / (width * height);
+        const fullWidth = Math.max(...figures.map(i => i.offsetWidth)) >= 0.9 * width;   // too flat for more
+        if (share < MIN_FIGURE_SHARE && !fullWidth) over.push(`${where}: its figure covers ${Math.round(100 * share)} % of the slide`);
+      }
       if (sh > height + 1 || sw > width + 1) {
         const title = (slide.querySelector('h1, h2, h3') || slide).textContent.trim().slice(0, 60);
         over.push(`slide ${h + 1}.${v + 1} (${JSON.stringify(title)}) is ${sw} x ${sh} px, more than ${width} x ${height}`);
@@ -111,7 +140,7 @@ async () => {
   });
   return {over, tallest};
 }
-"""
+""".replace("@TEXT@", str(MIN_TEXT_PX)).replace("@CODE@", str(MIN_CODE_PX)).replace("@FIGURE@", str(MIN_FIGURE_SHARE))
 
 
 # A page at a phone's width: nothing wider than the screen, and nothing in the text clipped sideways
@@ -191,11 +220,14 @@ class Checker:
                 page.evaluate("async () => { await window.deckReady; Reveal.configure({transition: 'none'}); }")
                 result = page.evaluate(_OVERFLOW_JS)
                 problems += result["over"]
-                if screenshot:  # the fullest slide: the one nearest to overflowing
+                if screenshot:  # the fullest slide (the one nearest to overflowing), the first and the last
                     t = result["tallest"]
-                    page.evaluate(f"() => Reveal.slide({t['h']}, {t['v']}, 99)")
-                    page.wait_for_timeout(500)  # fragments fade in
-                    page.screenshot(path=str(screenshot))
+                    shots = {screenshot: (t["h"], t["v"]), screenshot.with_name(f"{screenshot.stem}-first.png"): (0, 0),
+                             screenshot.with_name(f"{screenshot.stem}-last.png"): ("Reveal.getTotalSlides() - 1", 0)}
+                    for target, (h, v) in shots.items():
+                        page.evaluate(f"() => Reveal.slide({h}, {v}, 99)")
+                        page.wait_for_timeout(400)  # fragments fade in
+                        page.screenshot(path=str(target))
             else:
                 if screenshot:  # the top of the page, then its first figure in the dark theme
                     page.screenshot(path=str(screenshot))

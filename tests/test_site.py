@@ -28,7 +28,7 @@ import build_site  # noqa: E402
 import build_slides  # noqa: E402
 import check_pages  # noqa: E402
 import make_exercises  # noqa: E402
-import slide_metadata  # noqa: E402
+import deck  # noqa: E402
 
 SCREENSHOTS = ROOT / "build" / "screenshots"
 LECTURES = build_slides.lecture_notebooks()
@@ -187,38 +187,75 @@ def test_decks_and_pages_load_nothing_from_the_web(built):
             assert tag not in text, f"{html.name} loads {tag}..."
 
 
-# --- slide types -------------------------------------------------------------------------------
+# --- what each deck shows ------------------------------------------------------------------------
+
+def _slides(nb) -> list[list]:
+    """The planned deck's cells grouped by slide."""
+    slides = []
+    for cell in deck.plan(nb).cells:
+        if cell.metadata.slideshow.slide_type in ("slide", "subslide") or not slides:
+            slides.append([])
+        slides[-1].append(cell)
+    return slides
+
+
+def _text(slide) -> str:
+    return "\n".join(c.source for c in slide if c.metadata.slideshow.slide_type != "notes")
+
 
 @pytest.mark.parametrize("path", LECTURES, ids=lambda p: p.stem)
-def test_slide_types_change_only_metadata_and_are_idempotent(path):
+def test_a_deck_opens_with_its_outline_and_ends_with_its_summary(path):
     nb = nbformat.read(path, as_version=4)
-    assigned = slide_metadata.assign(nb)
-    assert [(c.cell_type, c.source, c.get("outputs")) for c in assigned.cells] == \
-           [(c.cell_type, c.source, c.get("outputs")) for c in nb.cells]
-    assert slide_metadata.assign(assigned) == assigned
-    types = [c.metadata.slideshow.slide_type for c in slide_metadata.assign(slide_metadata.split_markdown(nb)).cells]
-    assert types[0] == "slide", "the deck opens with a title slide"
-    assert set(types) <= {"slide", "subslide", "fragment", "notes", "skip", "-"}
-    assert "notes" in types and "fragment" in types
+    sections = [line[3:].strip() for c in nb.cells if c.cell_type == "markdown" for line in c.source.splitlines()
+                if line.startswith("## ") and not line[3:].lower().startswith(
+                    ("setup", "summary", "what's next", "details", "exercises"))]
+    sections = sections[:sections.index(next(s for s in sections if s.startswith("Further")))] \
+        if any(s.startswith("Further") for s in sections) else sections
+    slides = _slides(nb)
+    title = _text(slides[0])
+    assert title.startswith("# ") and all(f"- {s}" in title for s in sections), f"outline: {title!r}"
+    summary = next(c.source for c in nb.cells if "## Summary" in c.source).split("## Summary", 1)[1]
+    bullets = [line for line in summary.splitlines() if line.startswith("- ")]
+    assert bullets and all(b in _text(slides[-1]) for b in bullets), "the last slide is the notebook's summary"
 
 
-def test_a_slide_type_set_in_the_notebook_wins_and_student_versions_keep_it():
+@pytest.mark.parametrize("path", LECTURES, ids=lambda p: p.stem)
+def test_a_deck_shows_short_code_every_figure_and_no_plumbing(path):
+    nb = nbformat.read(path, as_version=4)
+    planned = deck.plan(nb)
+    code = [c for c in planned.cells if c.cell_type == "code" and "remove_input" not in c.metadata.get("tags", [])]
+    assert code, "the deck shows the method's code"
+    for cell in code:
+        lines = [line for line in cell.source.splitlines() if line.strip()]
+        assert len(lines) <= 12 and max(map(len, lines)) <= 88, f"long code on a slide: {cell.source[:60]!r}"
+        assert not re.match(r"(import|from) ", lines[0]) and "check_" not in cell.source
+        assert make_exercises.BEGIN not in cell.source and "claim(" not in cell.source
+    _, _, sections, _ = deck.sections(nb)
+    figures = sum("image/png" in out.get("data", {}) for s in sections for c in s.cells for out in c.get("outputs", []))
+    shown = sum("slide-figure" in out.get("data", {}).get("text/html", "") for c in planned.cells
+                for out in c.get("outputs", []))
+    assert shown == figures > 0, f"{shown} of the main sections' {figures} figures are on slides"
+
+
+def test_the_lecturers_slide_type_wins():
+    long_code = "\n".join(f"step_{i}()" for i in range(20))
     nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell("# Title\n\nlong " * 200, metadata={"slideshow": {"slide_type": "subslide"}}),
-        nbformat.v4.new_code_cell("def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION")])
-    split = slide_metadata.split_markdown(nb)
-    assert len(split.cells) == 2, "a cell with its own slide type is not cut"
-    assert slide_metadata.assign(split).cells[0].metadata.slideshow.slide_type == "subslide"
-    student = make_exercises.student_version(slide_metadata.assign(nb), "x.ipynb")
-    assert [c.metadata.slideshow.slide_type for c in student.cells] == ["subslide", "skip"]
+        nbformat.v4.new_markdown_cell("# T\n\n## One\n\nIt begins. $$a = b$$"),
+        nbformat.v4.new_code_cell("short()"),
+        nbformat.v4.new_code_cell("hidden()", metadata={"slideshow": {"slide_type": "skip"}}),
+        nbformat.v4.new_code_cell(long_code, metadata={"slideshow": {"slide_type": "slide"}}),
+        nbformat.v4.new_markdown_cell("## Summary\n\n- it works")])
+    sources = [c.source for c in deck.plan(nb).cells]
+    assert "short()" in sources and "hidden()" not in sources, "rules show short code; a skip hides it"
+    assert long_code in sources, "a cell the lecturer made a slide is shown whole, though the rules would not"
+    student = make_exercises.student_version(nb, "x.ipynb")
+    assert student.cells[2].metadata.slideshow.slide_type == "skip", "student versions keep the slide types"
 
 
-def test_markdown_is_cut_into_heading_and_paragraphs_but_never_inside_math_or_code():
+def test_markdown_is_cut_into_headings_and_paragraphs_but_never_inside_math_or_code():
     source = "## Heading\nfirst paragraph\n\n$$\na\n\nb\n$$\n\n```\nx\n\ny\n```\n\nlast"
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(source)])
-    parts = [c.source for c in slide_metadata.split_markdown(nb).cells]
-    assert parts == ["## Heading", "first paragraph", "$$\na\n\nb\n$$", "```\nx\n\ny\n```", "last"]
-    assert len({c.id for c in slide_metadata.split_markdown(nb).cells}) == len(parts)
+    assert deck.paragraphs(source) == ["## Heading", "first paragraph", "$$\na\n\nb\n$$", "```\nx\n\ny\n```", "last"]
+    assert deck.first_sentence("A $x. y$ sentence, e.g. this one. Then more.") == "A $x. y$ sentence, e.g. this one."
 
 
 # --- the checks catch what they are for ------------------------------------------------------------
@@ -230,7 +267,7 @@ def small(tmp_path_factory):
     (root / "notebooks").mkdir()
     figure = nbformat.v4.new_output("display_data", data={"image/png": _png(), "text/plain": "<Figure>"})
     nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell("# 01 · Small\n\nThe bound $\\log p(x) \\ge \\mathcal{L}$ and\n$$\\frac{a}{b}$$"),
+        nbformat.v4.new_markdown_cell("# 01 · Small\n\n## First\n\nThe bound $\\log p(x) \\ge \\mathcal{L}$ holds.\n$$\\frac{a}{b}$$"),
         nbformat.v4.new_code_cell("show()", outputs=[figure]),
         nbformat.v4.new_markdown_cell("## Second\n\nShort text under it.")])
     nb.metadata["language_info"] = {"name": "python"}
@@ -295,6 +332,16 @@ def test_a_figure_the_layout_hides_is_reported(small, browser, which):
 ], ids=["too-wide", "clipped"])
 def test_a_page_too_wide_for_a_phone_is_reported(small, browser, new, expected):
     problems = browser.check(_variant(small[1], "The bound", new))
+    assert any(expected in p for p in problems), problems
+
+
+@pytest.mark.parametrize("old, new, expected", [
+    ("<h2", '<p style="font-size: 14px">small print</p><h2', "text at 14 px"),
+    ("<h2", '<div style="height: 60px; overflow: auto">' + "<p>line</p>" * 20 + "</div><h2", "scrolled or clipped"),
+    ('style="width: 690px; height: 690px"', 'style="width: 120px; height: 120px"', "covers 2 %"),
+], ids=["small-text", "scrolled", "small-figure"])
+def test_what_a_lecture_hall_cannot_read_is_reported(small, browser, old, new, expected):
+    problems = browser.check(_variant(small[0], old, new))
     assert any(expected in p for p in problems), problems
 
 

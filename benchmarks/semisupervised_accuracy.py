@@ -5,7 +5,7 @@
 
 M2 is ``SemiSupervisedVAE()`` with its defaults, fitted the way a user writes it:
 ``SemiSupervisedVAE().fit(x, y, epochs=12)`` with ``y = -1`` for the unlabeled images (no ``compile``:
-the model's own default optimizer, Adam from 3·10⁻³ with a cosine decay over the run). Beside it, per seed:
+the model's own default optimizer, Adam from 6·10⁻³ with a cosine decay over the run). Beside it, per seed:
 
 - the fair baseline: ``Classifier()`` (M2's q(y|x) network, its dropout, its default optimizer) on the
   labeled images alone, binarized afresh each time, each presented as often as M2 presents it;

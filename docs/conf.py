@@ -19,9 +19,11 @@ html_theme_options = {
     "use_download_button": True,          # each page's .ipynb (or .md) source
     "use_fullscreen_button": False,
     "show_toc_level": 2,
-    "home_page_in_toc": True,
+    "home_page_in_toc": False,
     "show_navbar_depth": 1,
 }
+# One search (the header's button, Ctrl+K), not a second box in the sidebar.
+html_sidebars = {"**": ["navbar-logo.html", "sbt-sidebar-nav.html"]}
 html_static_path = ["_static"]
 html_css_files = ["site.css"]
 html_last_updated_fmt = None

@@ -160,6 +160,17 @@ _NARROW_JS = """
       out.push(`clipped at ${width} px (${el.scrollWidth} px in ${el.clientWidth}): ${JSON.stringify(what)}`);
     }
   }
+  const scrolls = el => { for (let a = el.parentElement; a; a = a.parentElement) {
+    if (['auto', 'scroll'].includes(getComputedStyle(a).overflowX)) return true; } return false; };
+  for (const el of article.querySelectorAll('h1, h2, h3, h4, p, li, td, th, img, mjx-container')) {
+    const box = el.getBoundingClientRect(), heading = /^H[1-4]$/.test(el.tagName);
+    // a heading's words must fit its box; other text must end on the screen
+    const spills = el.clientWidth > 0 && el.tagName !== 'MJX-CONTAINER'
+      && (heading ? el.scrollWidth > el.clientWidth + 1 : box.left + el.scrollWidth > width + 1);
+    if (box.width > 0 && (box.right > width + 1 || spills) && !scrolls(el)) {
+      out.push(`runs past the ${width} px screen: ` + JSON.stringify(el.textContent.trim().slice(0, 60)));
+    }
+  }
   return out.slice(0, 10);
 }
 """

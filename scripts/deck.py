@@ -3,12 +3,14 @@
 ``plan(nb)`` returns a new notebook whose cells are the deck's slides, each with its
 ``metadata.slideshow.slide_type`` (what ``jupyter nbconvert --to slides`` and RISE read):
 
-- a **title** slide: the lecture's title and its outline (the main sections);
+- a **title** slide: the lecture's title, the model's equations from the text under it, and its
+  outline (the main sections);
 - per main section (each ``##`` heading up to "What's next", "Details" or the exercises):
-  - a slide with its heading, its first sentence and its display equations;
+  - a slide with its heading, its first sentence and its display equations (at most four);
   - a slide per short code cell, the method's code: at most ``CODE_LINES`` lines of at most
     ``CODE_WIDTH`` characters, without outputs, and the package functions a ``show_source`` cell
-    shows, when as short (longer code, set-up and imports stay in the notebook);
+    shows, when as short (longer code, set-up, imports and printing stay in the notebook; code
+    that differs from an earlier slide's only in its numbers is shown once);
   - a slide per figure, shown large, with the first sentence of what the text after it says;
   - a slide per small table (at most ``TABLE_COLUMNS`` columns and ``TABLE_ROWS`` rows);
 - a **summary** slide: each section's takeaway.
@@ -36,7 +38,7 @@ CODE_LINES, CODE_WIDTH = 12, 88
 TABLE_COLUMNS, TABLE_ROWS = 6, 6
 LEAD_CHARACTERS = 220            # a first sentence longer than this stays in the notes
 SUMMARY_CHARACTERS = 150         # a longer takeaway is named by its section's title on the summary slide
-WIDE = 1.8                       # figures at least this wide for their height run under the heading
+WIDE = 1.55                      # figures at least this wide for their height run under the heading
 END = ("what's next", "details", "exercises", "further reading")
 SOLUTION = "### BEGIN SOLUTION"
 
@@ -86,8 +88,9 @@ def first_sentence(text: str) -> str:
 
 
 def _slide_sentence(text: str) -> str:
-    """The first sentence, if short enough for a slide; else its part before a colon or semicolon."""
-    sentence = first_sentence(text)
+    """The first sentence, if short enough for a slide, else its part before a colon or semicolon;
+    without asides that point at the notebook's printed output, which the slide does not show."""
+    sentence = re.sub(r"\s*\((?:[^()$]*\s)?(?:printed|above|below)(?:\s[^()$]*)?\)", "", first_sentence(text))
     if len(sentence) > LEAD_CHARACTERS:
         masked = re.sub(r"\$[^$]*\$", lambda m: "x" * len(m.group()), sentence)
         cut = min((masked.find(c) for c in ":;" if c in masked), default=-1)
@@ -115,7 +118,7 @@ def _aspect(png_base64: str) -> float:
 
 
 #: the box a figure fills on a 1280 x 720 slide: under the heading (wide), or beside the text (side)
-FIGURE_BOX = {True: (1240, 540), False: (860, 690)}
+FIGURE_BOX = {True: (1240, 550), False: (860, 690)}
 
 
 def _sized(image: dict, wide: bool) -> nbformat.NotebookNode:
@@ -209,7 +212,7 @@ def _notes(text: str) -> nbformat.NotebookNode:
     return _slide(text, "notes")
 
 
-def _section_slides(section: Section) -> tuple[list, str]:
+def _section_slides(section: Section, seen_code: set[str]) -> tuple[list, str]:
     """The section's slides, and its takeaway (the first sentence said about its first figure)."""
     slides, takeaway, pending = [], "", ""
     cells = section.cells
@@ -219,7 +222,8 @@ def _section_slides(section: Section) -> tuple[list, str]:
             break
         prose_before.append(cell.source)
     lead = next((s for s in map(_slide_sentence, prose_before) if s), "")
-    equations = [eq for text in prose_before for eq in _equations(text)][:4]
+    prose = [c.source for c in cells if c.cell_type == "markdown" and not _explicit(c)]
+    equations = [eq for text in prose for eq in _equations(text)][:4]
     if lead or equations:
         slides.append(_slide("\n\n".join([f"## {section.title}", lead, *equations])))
         if prose_before:
@@ -265,6 +269,9 @@ def _section_slides(section: Section) -> tuple[list, str]:
             takeaway = takeaway or said
         shown = [cell.source] if not images and not table and _short_code(cell) else _shown_source(cell)
         for source in shown:
+            if re.sub(r"\d", "", source) in seen_code:    # the same call with other numbers: shown once
+                continue
+            seen_code.add(re.sub(r"\d", "", source))
             code = nbformat.v4.new_code_cell(source, metadata={"slideshow": {"slide_type": "-"}})
             slides += [_slide(f"### {section.title}: the code"), code]
         i += 1
@@ -279,12 +286,13 @@ def plan(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """The deck of ``nb``: a notebook of slides (see the module docstring); ``nb`` is not changed."""
     title, intro, found, summary = sections(nb)
     outline = "\n".join(f"- {s.title}" for s in found)
-    cells = [_slide(f"# {title}\n\n{outline}".strip())]
+    model = [eq for text in intro for eq in _equations(text)][:2]
+    cells = [_slide("\n\n".join([f"# {title}", *model, outline]).strip())]
     if intro:
         cells.append(_notes("\n\n".join(intro)))
-    takeaways = []
+    takeaways, seen_code = [], set()
     for section in found:
-        slides, takeaway = _section_slides(section)
+        slides, takeaway = _section_slides(section, seen_code)
         cells += slides
         takeaways.append(takeaway if 0 < len(takeaway) <= SUMMARY_CHARACTERS else section.title)
     cells.append(_slide("## Summary\n\n" + (summary or "\n".join(f"- {t}" for t in takeaways))))

@@ -24,7 +24,7 @@ def x8(small_mnist):
 
 
 def test_unlabeled_bound_equals_the_explicit_sum_over_digits(model, x8):
-    x4, S = x8[:4], 3000  # many samples: each bound's Monte-Carlo error is well under 1 nat
+    x4, S = x8[:4], 10000  # many samples: each bound's Monte-Carlo error is well under 1 nat
     tf.random.set_seed(1)
     probs = model.classify(x4).probs_parameter().numpy()
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
@@ -259,9 +259,9 @@ def test_default_networks_follow_the_inputs_and_the_baseline_is_m2s_classifier(i
 @pytest.mark.parametrize("batch_size, labeled_per_batch", [(100, None), (50, 20), (10, 10)])
 def test_the_default_learning_rate_decays_along_a_cosine_over_exactly_the_run(small_mnist, batch_size,
                                                                              labeled_per_batch):
-    """Uncompiled, M2 trains with Adam from 3e-3 along a half cosine to 1 % of it: after the run's last
-    step (counted here from the batches themselves) the rate is 3e-5, half-way through it is about half of
-    3e-3; the baseline classifier gets the same schedule, so the two differ only in the unlabeled images."""
+    """Uncompiled, M2 trains with Adam from 6e-3 along a half cosine to 1 % of it: after the run's last
+    step (counted here from the batches themselves) the rate is 6e-5, half-way through it is about half of
+    6e-3; the baseline classifier gets the same schedule, so the two differ only in the unlabeled images."""
     x = small_mnist.x_train[:600]
     y = mask_labels(small_mnist.y_train[:600], 20, seed=0)
     options = {} if labeled_per_batch is None else {"labeled_per_batch": labeled_per_batch}
@@ -273,10 +273,10 @@ def test_the_default_learning_rate_decays_along_a_cosine_over_exactly_the_run(sm
     steps = 2 * (-(-(y >= 0).sum() // batch_size) if unlabeled_per_batch == 0 else -(-len(x) // unlabeled_per_batch))
     assert int(m2.optimizer.iterations.numpy()) == steps
     rate = m2.optimizer.learning_rate
-    assert float(rate.numpy() if hasattr(rate, "numpy") else rate) == pytest.approx(3e-5, rel=1e-3)
+    assert float(rate.numpy() if hasattr(rate, "numpy") else rate) == pytest.approx(6e-5, rel=1e-3)
     schedule = m2.optimizer._learning_rate
-    assert float(schedule(steps // 2)) == pytest.approx(3e-3 * (0.01 + 0.99 * 0.5), rel=1e-4)
+    assert float(schedule(steps // 2)) == pytest.approx(6e-3 * (0.01 + 0.99 * 0.5), rel=1e-4)
     baseline = Classifier(hidden=(16,))
     baseline.fit(x[y >= 0], y[y >= 0], epochs=3, batch_size=5, verbose=0)
     assert int(baseline.optimizer.iterations.numpy()) == 3 * 4
-    assert float(baseline.optimizer.learning_rate.numpy()) == pytest.approx(3e-5, rel=1e-3)
+    assert float(baseline.optimizer.learning_rate.numpy()) == pytest.approx(6e-5, rel=1e-3)

@@ -329,7 +329,9 @@ def test_a_figure_the_layout_hides_is_reported(small, browser, which):
     ('<div style="width: 900px">wide</div>The bound', "px wide on a 420 px screen"),
     ('<div style="width: 200px; overflow: hidden; white-space: nowrap">' + "cut off " * 40 + "</div>The bound",
      "clipped at 420 px"),
-], ids=["too-wide", "clipped"])
+    ('<h2 style="overflow-wrap: normal; font-size: 60px">Reparameterizationreparameterization</h2>The bound',
+     "runs past the 420 px screen"),
+], ids=["too-wide", "clipped", "heading"])
 def test_a_page_too_wide_for_a_phone_is_reported(small, browser, new, expected):
     problems = browser.check(_variant(small[1], "The bound", new))
     assert any(expected in p for p in problems), problems

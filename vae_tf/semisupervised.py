@@ -100,12 +100,12 @@ def default_labeled_per_batch(batch_size: int) -> int:
 
 
 #: the default optimizer of M2 and its baseline: Adam from this learning rate, decayed over the run
-LEARNING_RATE, FINAL_FRACTION = 3e-3, 0.01
+LEARNING_RATE, FINAL_FRACTION = 6e-3, 0.01
 
 
 def decayed_adam(steps: int | None) -> keras.optimizers.Optimizer:
     """Adam whose learning rate falls along a half cosine over the ``steps`` of a run,
-    η_t = η_0 [f + (1 − f) · ½ (1 + cos(π t / steps))], from η_0 = 3·10⁻³ to f = 1 % of it
+    η_t = η_0 [f + (1 − f) · ½ (1 + cos(π t / steps))], from η_0 = 6·10⁻³ to f = 1 % of it
     (a constant η_0 where ``steps`` is unknown).
 
     The large early steps take the classifier quickly from the labeled images to the clusters
@@ -284,7 +284,7 @@ class SemiSupervisedVAE(networks.DecoderMixin, Classifies, TrainableModel):
                 "labeled_accuracy": tf.reduce_mean(tf.cast(predicted == y_l, tf.float32))}
 
     def default_optimizer(self, steps: int | None = None) -> keras.optimizers.Optimizer:
-        """Adam from 3·10⁻³ with a cosine decay over the run (:func:`decayed_adam`)."""
+        """Adam from 6·10⁻³ with a cosine decay over the run (:func:`decayed_adam`)."""
         return decayed_adam(steps)
 
     def epoch_steps(self, n, y=None, batch_size=DEFAULT_BATCH_SIZE, labeled_per_batch=None, **pipeline) -> int:

@@ -13,6 +13,9 @@
     that differs from an earlier slide's only in its numbers is shown once);
   - a slide per figure, shown large, with the first sentence of what the text after it says;
   - a slide per small table (at most ``TABLE_COLUMNS`` columns and ``TABLE_ROWS`` rows);
+  - then, where they fit on one 1280 x 720 slide by the estimate of ``height``, a section's
+    slides are joined: code and tables under the text before them, and a lead sentence beside or
+    above the figure after it, so that no slide holds a heading and a line alone;
 - a **summary** slide: each section's takeaway.
 
 The rest of the prose becomes the speaker notes of the slide it belongs to. The claim checks, the
@@ -27,6 +30,7 @@ Applied at build time by ``scripts/build_slides.py``: the committed notebooks st
 from __future__ import annotations
 
 import base64
+import math
 import re
 import struct
 import sys
@@ -98,12 +102,28 @@ def _slide_sentence(text: str) -> str:
     return sentence
 
 
+TRAILING = re.compile(r"(\\[,;!]|[,.;\s])+$")       # punctuation that ends an equation in running text
+RELATION = re.compile(r"=|\\sim\b|\\le|\\ge|\\approx|<|>|\\propto")
+
+
 def _equations(markdown: str) -> list[str]:
-    """The display equations of ``markdown``, each cut at its ``\\qquad`` into lines of its own."""
+    """The display equations of ``markdown``; a block whose ``\\qquad``-separated parts are each
+    an equation (a relation in each) is cut into one line per part."""
     lines = []
     for block in re.findall(r"\$\$(.*?)\$\$", markdown, flags=re.DOTALL):
-        lines += [f"$${part.strip()}$$" for part in block.split("\\qquad") if part.strip(" ,.\n")]
+        parts = [part.strip() for part in block.split("\\qquad") if part.strip(" ,.\n")]
+        if len(parts) > 1 and not all(RELATION.search(part) for part in parts):
+            parts = [block.strip()]
+        lines += ["$$" + TRAILING.sub("", part) + "$$" for part in parts]
     return lines
+
+
+def _table_for_slide(markdown: str) -> str:
+    """The table with its short header cells kept on one line (a wrapped "seed / 0" reads badly)."""
+    lines = markdown.strip().splitlines()
+    cells = lines[0].split("|")
+    lines[0] = "|".join(f" {c.strip().replace(' ', '&nbsp;')} " if len(c.strip()) <= 14 else c for c in cells)
+    return "\n".join(lines)
 
 
 def _images(cell) -> list[dict]:
@@ -163,6 +183,23 @@ def _shown_source(cell) -> list[str]:
         if lines and len(lines) <= CODE_LINES and max(map(len, lines)) <= CODE_WIDTH:
             found.append(match.group(1))
     return found
+
+
+#: the lines of Keras' training routine: seeding, ``compile`` and ``fit``
+TRAINING_LINE = re.compile(r"\s*(keras\.utils\.set_random_seed\(|[\w\[\]]+\.(compile|fit)\()")
+
+
+def _without_repeated_training(source: str, seen: set[str]) -> str:
+    """The code as a deck shows it: Keras' training routine (seed, ``compile``, ``fit``) in full
+    the first time, later only the lines that differ from it (the model being trained)."""
+    lines = source.splitlines()
+    if not any(TRAINING_LINE.match(line) for line in lines):
+        return source
+    if "training routine" not in seen:
+        seen.add("training routine")
+        return source
+    kept = [line for line in lines if not TRAINING_LINE.match(line)]
+    return "\n".join(kept) if any(line.strip() and not line.strip().startswith("#") for line in kept) else ""
 
 
 def _explicit(cell) -> str | None:
@@ -238,6 +275,7 @@ def _section_slides(section: Section, seen_code: set[str]) -> tuple[list, str]:
         if kind:                                            # the lecturer's choice wins
             if kind != "skip":
                 slides.append(nbformat.from_dict(cell))
+                slides[-1].metadata["deck_kept"] = True
             i += 1
             continue
         if cell.cell_type == "markdown":
@@ -263,13 +301,14 @@ def _section_slides(section: Section, seen_code: set[str]) -> tuple[list, str]:
             takeaway = takeaway or text
         if table and not images:
             slides += [_slide(f"### {section.title}"), nbformat.v4.new_markdown_cell(
-                table, metadata={"slideshow": {"slide_type": "-"}})]
+                _table_for_slide(table), metadata={"slideshow": {"slide_type": "-"}})]
             if said:
                 slides.append(_slide(said, "-"))
             takeaway = takeaway or said
         shown = [cell.source] if not images and not table and _short_code(cell) else _shown_source(cell)
         for source in shown:
-            if re.sub(r"\d", "", source) in seen_code:    # the same call with other numbers: shown once
+            source = _without_repeated_training(source, seen_code)
+            if not source or re.sub(r"\d", "", source) in seen_code:    # the same call with other numbers: shown once
                 continue
             seen_code.add(re.sub(r"\d", "", source))
             code = nbformat.v4.new_code_cell(source, metadata={"slideshow": {"slide_type": "-"}})
@@ -282,18 +321,185 @@ def _section_slides(section: Section, seen_code: set[str]) -> tuple[list, str]:
     return slides, takeaway
 
 
+#: the room for content on a 1280 x 720 slide (px), and the gap between a side figure and its text
+ROOM_WIDTH, ROOM_HEIGHT, GAP = 1240, 700, 32
+
+
+def _lines(text: str, width: float, size: float) -> int:
+    """Lines that ``text`` takes in a column ``width`` px wide at font ``size`` px (about half
+    an em per character; inline math counted by its length in print, about a third of its source)."""
+    printed = re.sub(r"\$([^$]*)\$", lambda m: "x" * (len(m.group(1)) // 3 + 1), text)
+    printed = re.sub(r"\*\*|`", "", printed)
+    return max(1, math.ceil(len(printed) / (width / (0.5 * size))))
+
+
+def text_height(markdown: str, width: float = ROOM_WIDTH) -> float:
+    """The height (px) the slide template gives ``markdown`` in a column ``width`` px wide."""
+    height = 0.0
+    for part in paragraphs(markdown):
+        heading = _heading(part.splitlines()[0])
+        if heading:
+            size = {1: 52, 2: 44}.get(heading[0], 36)
+            height += _lines(heading[1], width, size * 1.05) * size * 1.2 + {1: 68, 2: 20}.get(heading[0], 14)
+        elif part.lstrip().startswith("$$"):
+            tall = re.search(r"\\(frac|sum|prod|int|underbrace|overbrace|sqrt|begin)", part)
+            height += (90 if tall else 62) * max(1, part.count("$$") // 2)
+        elif part.lstrip().startswith("|"):
+            height += 46 * (len(part.strip().splitlines()) - 1) + 24
+        else:
+            items = re.split(r"\n(?=- )", part)
+            height += sum(_lines(item, width - 34 * (len(items) > 1), 28) * 38 + 12 for item in items) + 16
+    return height
+
+
+def _figure_size(cell) -> tuple[float, float] | None:
+    for out in cell.get("outputs", []):
+        match = re.search(r"width: (\d+)px; height: (\d+)px", out.get("data", {}).get("text/html", ""))
+        if match:
+            return float(match.group(1)), float(match.group(2))
+    return None
+
+
+def height(slide: list) -> float:
+    """The estimated height (px) of a slide's cells, notes aside; a side figure is as tall as the
+    taller of it and the text beside it."""
+    figures = [_figure_size(c) for c in slide if _figure_size(c)]
+    side = any("figure-side" in c.metadata.get("tags", []) for c in slide)
+    width = ROOM_WIDTH - figures[0][0] - GAP if side else ROOM_WIDTH
+    total = 0.0
+    for cell in slide:
+        kind = cell.metadata.get("slideshow", {}).get("slide_type")
+        if kind == "notes":
+            continue
+        if _figure_size(cell):
+            total += 0 if side else _figure_size(cell)[1] + 8
+        elif cell.cell_type == "code":
+            total += 27 * len(cell.source.splitlines()) + 44
+        else:
+            total += text_height(cell.source, width)
+    return max(total, figures[0][1]) if side else total
+
+
+def _by_slide(cells: list) -> list[list]:
+    slides = []
+    for cell in cells:
+        if cell.metadata.get("slideshow", {}).get("slide_type") in ("slide", "subslide") or not slides:
+            slides.append([])
+        slides[-1].append(cell)
+    return slides
+
+
+def _kind(slide: list) -> str:
+    """"kept" (a lecturer's), "side" or "wide" (a figure's), "lead" (a heading and a sentence), "text"."""
+    if any(c.metadata.get("deck_kept") for c in slide):
+        return "kept"
+    for cell in slide:
+        for tag in ("figure-side", "figure-wide"):
+            if tag in cell.metadata.get("tags", []):
+                return tag[7:]
+    shown = [c for c in slide if c.metadata.get("slideshow", {}).get("slide_type") != "notes"]
+    if len(shown) == 1 and shown[0].cell_type == "markdown" and "$$" not in shown[0].source:
+        return "lead"
+    return "text"
+
+
+def _continued(cells: list) -> list:
+    """The cells of a slide to be shown under another's: its heading alone dropped, the rest
+    continuing that slide."""
+    cells = [nbformat.from_dict(c) for c in cells]
+    first = cells[0]
+    if first.cell_type == "markdown" and _heading(first.source.strip()) and "\n" not in first.source.strip():
+        cells = cells[1:]
+    for cell in cells:
+        if cell.metadata["slideshow"]["slide_type"] in ("slide", "subslide"):
+            cell.metadata["slideshow"]["slide_type"] = "-"
+    return cells
+
+
+def _body(markdown: str) -> str:
+    """The markdown without its heading lines."""
+    return "\n\n".join(p for p in paragraphs(markdown) if not _heading(p.splitlines()[0]))
+
+
+def compact(cells: list) -> list:
+    """A section's slides joined where they fit (see the module docstring); notes stay with their
+    slide's content."""
+    joined: list[list] = []
+    for slide in _by_slide(cells):
+        previous = joined[-1] if joined else None
+        kind = _kind(slide)
+        before = _kind(previous) if previous else None
+        if before in ("lead", "text") and kind in ("lead", "text"):
+            rest = _continued(slide)
+            if rest and height(previous + rest) <= ROOM_HEIGHT:
+                previous += rest
+                continue
+        if before in ("lead", "text") and kind in ("side", "wide"):
+            merged = _with_content(slide, previous, kind)
+            if merged and height(merged) <= (FIGURE_BOX[False][1] if kind == "side" else ROOM_HEIGHT):
+                joined[-1] = merged
+                continue
+        shown = [c for c in _continued(slide) if c.metadata["slideshow"]["slide_type"] != "notes"]
+        if previous and kind == "text" and len(shown) == 1 and shown[0].cell_type == "code" \
+                and len(shown[0].source.strip().splitlines()) == 1:
+            previous += [c for c in slide if c.metadata["slideshow"]["slide_type"] == "notes"]
+            continue                                      # one line of code alone says little
+        joined.append(slide)
+    return [cell for slide in joined for cell in slide]
+
+
+def _with_content(slide: list, previous: list, kind: str) -> list | None:
+    """The figure's slide with the previous slide's content (its heading dropped) under its
+    heading: only text beside a figure; above one, text and code, the figure made smaller by as
+    much as they do not fit, if it keeps four fifths of its height and most of the slide."""
+    shown = [c for c in previous if c.metadata["slideshow"]["slide_type"] != "notes"]
+    notes = [c for c in previous if c.metadata["slideshow"]["slide_type"] == "notes"]
+    if kind == "side" and any(c.cell_type != "markdown" or "$$" in c.source for c in shown):
+        return None
+    content = [nbformat.from_dict(c) for c in shown]
+    if content and content[0].cell_type == "markdown":
+        content[0].source = _body(content[0].source)
+    content = [c for c in content if c.source.strip()]
+    for cell in content:
+        cell.metadata["slideshow"]["slide_type"] = "-"
+    slide = [nbformat.from_dict(c) for c in slide]
+    at = next((i for i, c in enumerate(slide) if c.cell_type == "markdown" and c.source.strip()
+               and _heading(c.source.strip().splitlines()[0])), None)
+    if at is None:
+        return None
+    heading = slide[at]
+    if kind == "side":                                   # the text column: heading, then the lead
+        head, _, rest = heading.source.strip().partition("\n")
+        heading.source = "\n\n".join([head, *(c.source for c in content), rest.strip()]).strip()
+        return slide + notes
+    figure = next(c for c in slide if _figure_size(c))
+    width, tall = _figure_size(figure)
+    shrunk = tall - max(0.0, height(slide) + height(content) - ROOM_HEIGHT)   # only what does not fit
+    if shrunk < 0.8 * tall or width * shrunk ** 2 / tall < 0.42 * 1280 * 720:   # the figure stays large
+        return None
+    for out in figure.outputs:
+        out.data["text/html"] = out.data["text/html"].replace(
+            f"width: {round(width)}px; height: {round(tall)}px",
+            f"width: {round(width * shrunk / tall)}px; height: {round(shrunk)}px")
+    return slide[:at + 1] + content + slide[at + 1:] + notes
+
+
 def plan(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """The deck of ``nb``: a notebook of slides (see the module docstring); ``nb`` is not changed."""
     title, intro, found, summary = sections(nb)
     outline = "\n".join(f"- {s.title}" for s in found)
-    model = [eq for text in intro for eq in _equations(text)][:2]
+    blocks = [text for text in intro if "$$" in text][:1]          # the model: the first display block
+    model = ["$$" + TRAILING.sub("", block.strip()) + "$$" for text in blocks
+             for block in re.findall(r"\$\$(.*?)\$\$", text, flags=re.DOTALL)][:1]   # on one line
+    if text_height("\n\n".join([f"# {title}", *model, outline])) > ROOM_HEIGHT:
+        model = []
     cells = [_slide("\n\n".join([f"# {title}", *model, outline]).strip())]
     if intro:
         cells.append(_notes("\n\n".join(intro)))
     takeaways, seen_code = [], set()
     for section in found:
         slides, takeaway = _section_slides(section, seen_code)
-        cells += slides
+        cells += compact(slides)
         takeaways.append(takeaway if 0 < len(takeaway) <= SUMMARY_CHARACTERS else section.title)
     cells.append(_slide("## Summary\n\n" + (summary or "\n".join(f"- {t}" for t in takeaways))))
     deck = nbformat.v4.new_notebook(cells=cells, metadata=dict(nb.metadata))

@@ -141,11 +141,13 @@ def _aspect(png_base64: str) -> float:
 FIGURE_BOX = {True: (1240, 550), False: (860, 690)}
 
 
-def _sized(image: dict, wide: bool) -> nbformat.NotebookNode:
-    """The figure as an <img> scaled to fill its box on the slide, keeping its proportions."""
+def _sized(image: dict, wide: bool, room: float | None = None) -> nbformat.NotebookNode:
+    """The figure as an <img> scaled to fill its box on the slide (no taller than ``room``),
+    keeping its proportions."""
     png = image["data"]["image/png"]
     aspect = _aspect(png)
     box_width, box_height = FIGURE_BOX[wide]
+    box_height = min(box_height, room or box_height)
     height = min(box_height, box_width / aspect)
     html = (f'<img class="slide-figure" src="data:image/png;base64,{png.strip()}" alt="figure" '
             f'style="width: {round(height * aspect)}px; height: {round(height)}px">')
@@ -289,10 +291,11 @@ def _section_slides(section: Section, seen_code: set[str]) -> tuple[list, str]:
         said = _slide_sentence(following) if following else ""
         for n, image in enumerate(images):
             wide = _aspect(image["data"]["image/png"]) >= WIDE
-            figure = nbformat.v4.new_code_cell(cell.source, outputs=[_sized(image, wide)], metadata={
+            text = said if n == len(images) - 1 else ""
+            room = ROOM_HEIGHT - text_height(f"### {section.title}") - text_height(text) - 8 if wide else None
+            figure = nbformat.v4.new_code_cell(cell.source, outputs=[_sized(image, wide, room)], metadata={
                 "slideshow": {"slide_type": "-"}, "tags": ["remove_input", "figure-wide" if wide else "figure-side"]})
             heading = f"### {section.title}"
-            text = said if n == len(images) - 1 else ""
             if wide:
                 slides += [_slide(heading), figure, _slide(text, "-")] if text else [_slide(heading), figure]
             else:
@@ -475,7 +478,7 @@ def _with_content(slide: list, previous: list, kind: str) -> list | None:
     figure = next(c for c in slide if _figure_size(c))
     width, tall = _figure_size(figure)
     shrunk = tall - max(0.0, height(slide) + height(content) - ROOM_HEIGHT)   # only what does not fit
-    if shrunk < 0.8 * tall or width * shrunk ** 2 / tall < 0.42 * 1280 * 720:   # the figure stays large
+    if shrunk < tall and (shrunk < 0.8 * tall or width * shrunk ** 2 / tall < 0.42 * 1280 * 720):   # stays large
         return None
     for out in figure.outputs:
         out.data["text/html"] = out.data["text/html"].replace(

@@ -252,6 +252,33 @@ def test_the_lecturers_slide_type_wins():
     assert student.cells[2].metadata.slideshow.slide_type == "skip", "student versions keep the slide types"
 
 
+def _deck_of(section_cells) -> list[list]:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# T\n\n## One"), *section_cells,
+                                         nbformat.v4.new_markdown_cell("## Summary\n\n- done")])
+    return _slides(nb)
+
+
+def _figure_cell(width: int, height: int):
+    return nbformat.v4.new_code_cell("show()", outputs=[nbformat.v4.new_output(
+        "display_data", data={"image/png": _png(width, height), "text/plain": "<Figure>"})])
+
+
+def test_a_short_lead_and_code_share_the_slide_of_the_figure_after_them_but_long_text_does_not():
+    lead = nbformat.v4.new_markdown_cell("It begins with one sentence.")
+    code = nbformat.v4.new_code_cell("model = Model()\nmodel.fit(x)")
+    said = nbformat.v4.new_markdown_cell("The figure shows it.")
+    title, joined, summary = _deck_of([lead, code, _figure_cell(400, 100), said])
+    text = _text(joined)
+    assert "It begins with one sentence." in text and "model.fit(x)" in text and "The figure shows it." in text
+    figure = next(out for c in joined for out in c.get("outputs", []) if "slide-figure" in str(out))
+    width, height = map(int, re.search(r"width: (\d+)px; height: (\d+)px", figure.data["text/html"]).groups())
+    assert width == 1240, "the figure keeps the slide's width"
+    tall = nbformat.v4.new_markdown_cell("It begins with four equations.\n\n"
+                                         + "\n\n".join(f"$$\\frac{{a_{i}}}{{b}} = \\sum_k c_k$$" for i in range(4)))
+    slides = _deck_of([tall, _figure_cell(400, 100), said])
+    assert len(slides) == 4, "equations that would crowd the figure keep a slide of their own"
+
+
 def test_markdown_is_cut_into_headings_and_paragraphs_but_never_inside_math_or_code():
     source = "## Heading\nfirst paragraph\n\n$$\na\n\nb\n$$\n\n```\nx\n\ny\n```\n\nlast"
     assert deck.paragraphs(source) == ["## Heading", "first paragraph", "$$\na\n\nb\n$$", "```\nx\n\ny\n```", "last"]

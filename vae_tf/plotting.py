@@ -13,7 +13,8 @@ STYLE = {
     "axes.spines.right": False,
     "axes.grid": True,
     "grid.alpha": 0.3,
-    "font.size": 10,
+    "font.size": 12,                     # legible when a figure is projected on a slide
+    "legend.fontsize": 10,
     "image.cmap": "gray_r",
     # opaque white: figures stay readable in a dark JupyterLab theme or web page
     "figure.facecolor": "white",
@@ -153,7 +154,7 @@ def latent_grid(decode: Callable[[np.ndarray], np.ndarray], extent: tuple[float,
             ax.add_patch(plt.Rectangle((x0 + c * w, y1 - (r + 1) * h), w, h, fc=(0.84, 0.15, 0.16, 0.3), ec="none",
                                        label=mark_label if (r, c) == tuple(np.argwhere(mark)[0]) else None))
         if mark_label and mark.any():
-            ax.legend(loc="upper left", bbox_to_anchor=(0, -0.1), frameon=False, fontsize=8)
+            ax.legend(loc="upper left", bbox_to_anchor=(0, -0.1), frameon=False)
     ax.grid(False)
     ax.set_xlabel("$z_1$")
     ax.set_ylabel("$z_2$")
@@ -190,7 +191,7 @@ def training_curves(histories: Mapping[str, Mapping[str, Sequence[float]]] | Map
     ax.set_ylabel(ylabel or ", ".join(keys))
     if title:
         ax.set_title(title)
-    ax.legend(fontsize=8)
+    ax.legend()
     fig.tight_layout()
     return fig
 

@@ -345,8 +345,11 @@ def text_height(markdown: str, width: float = ROOM_WIDTH) -> float:
             size = {1: 52, 2: 44}.get(heading[0], 36)
             height += _lines(heading[1], width, size * 1.05) * size * 1.2 + {1: 68, 2: 20}.get(heading[0], 14)
         elif part.lstrip().startswith("$$"):
-            tall = re.search(r"\\(frac|sum|prod|int|underbrace|overbrace|sqrt|begin)", part)
-            height += (90 if tall else 62) * max(1, part.count("$$") // 2)
+            for block in re.findall(r"\$\$(.*?)\$\$", part, flags=re.DOTALL) or [part]:
+                for line in re.split(r"\\\\(?![a-zA-Z])", block):       # the rows of an aligned block
+                    tall = re.search(r"\\(frac|sum|prod|int|sqrt)", line)
+                    braced = re.search(r"\\(underbrace|overbrace)", line)
+                    height += (90 if tall else 62) + (40 if braced else 0)
         elif part.lstrip().startswith("|"):
             height += 46 * (len(part.strip().splitlines()) - 1) + 24
         else:
@@ -377,7 +380,8 @@ def height(slide: list) -> float:
         if _figure_size(cell):
             total += 0 if side else _figure_size(cell)[1] + 8
         elif cell.cell_type == "code":
-            total += 27 * len(cell.source.splitlines()) + 44
+            per_line = 32 if "code-large" in cell.metadata.get("tags", []) else 27
+            total += per_line * len(cell.source.splitlines()) + 44
         else:
             total += text_height(cell.source, width)
     return max(total, figures[0][1]) if side else total
@@ -439,7 +443,7 @@ def compact(cells: list) -> list:
                 continue
         if before in ("lead", "text") and kind in ("side", "wide"):
             merged = _with_content(slide, previous, kind)
-            if merged and height(merged) <= (FIGURE_BOX[False][1] if kind == "side" else ROOM_HEIGHT):
+            if merged and height(merged) <= (FIGURE_BOX[False][1] if kind == "side" else ROOM_HEIGHT) + 1:
                 joined[-1] = merged
                 continue
         shown = [c for c in _continued(slide) if c.metadata["slideshow"]["slide_type"] != "notes"]
@@ -478,7 +482,7 @@ def _with_content(slide: list, previous: list, kind: str) -> list | None:
     figure = next(c for c in slide if _figure_size(c))
     width, tall = _figure_size(figure)
     shrunk = tall - max(0.0, height(slide) + height(content) - ROOM_HEIGHT)   # only what does not fit
-    if shrunk < tall and (shrunk < 0.8 * tall or width * shrunk ** 2 / tall < 0.42 * 1280 * 720):   # stays large
+    if shrunk < tall and (shrunk < 0.7 * tall or width * shrunk ** 2 / tall < 0.41 * 1280 * 720):   # stays large
         return None
     for out in figure.outputs:
         out.data["text/html"] = out.data["text/html"].replace(
@@ -487,10 +491,27 @@ def _with_content(slide: list, previous: list, kind: str) -> list | None:
     return slide[:at + 1] + content + slide[at + 1:] + notes
 
 
+LARGE_CODE_WIDTH = 76            # characters of the longest line that the larger code size fits
+
+
+def _enlarged(slide: list) -> list:
+    """A slide of code without a figure or table, its code set larger where it fits (tag ``code-large``)."""
+    code = [c for c in slide if c.cell_type == "code" and not c.get("outputs")]
+    table = any(c.cell_type == "markdown" and re.search(r"^\s*\|", c.source, re.M) for c in slide)
+    if not code or table or any(_figure_size(c) for c in slide) \
+            or max(len(line) for c in code for line in c.source.splitlines() or [""]) > LARGE_CODE_WIDTH:
+        return slide
+    larger = [nbformat.from_dict(c) for c in slide]
+    for cell in larger:
+        if cell.cell_type == "code":
+            cell.metadata["tags"] = [*cell.metadata.get("tags", []), "code-large"]
+    return larger if height(larger) <= ROOM_HEIGHT else slide
+
+
 def plan(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """The deck of ``nb``: a notebook of slides (see the module docstring); ``nb`` is not changed."""
     title, intro, found, summary = sections(nb)
-    outline = "\n".join(f"- {s.title}" for s in found)
+    outline = "\n".join("- " + re.sub(r"^\d+ · ", "", s.title) for s in found)   # numbered or not, alike
     blocks = [text for text in intro if "$$" in text][:1]          # the model: the first display block
     model = ["$$" + TRAILING.sub("", block.strip()) + "$$" for text in blocks
              for block in re.findall(r"\$\$(.*?)\$\$", text, flags=re.DOTALL)][:1]   # on one line
@@ -502,7 +523,7 @@ def plan(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     takeaways, seen_code = [], set()
     for section in found:
         slides, takeaway = _section_slides(section, seen_code)
-        cells += compact(slides)
+        cells += [cell for slide in _by_slide(compact(slides)) for cell in _enlarged(slide)]
         takeaways.append(takeaway if 0 < len(takeaway) <= SUMMARY_CHARACTERS else section.title)
     cells.append(_slide("## Summary\n\n" + (summary or "\n".join(f"- {t}" for t in takeaways))))
     deck = nbformat.v4.new_notebook(cells=cells, metadata=dict(nb.metadata))

@@ -213,7 +213,8 @@ def test_a_deck_opens_with_its_outline_and_ends_with_its_summary(path):
         if any(s.startswith("Further") for s in sections) else sections
     slides = _slides(nb)
     title = _text(slides[0])
-    assert title.startswith("# ") and all(f"- {s}" in title for s in sections), f"outline: {title!r}"
+    numbered = re.compile(r"^\d+ · ")        # the outline lists the sections without their numbers
+    assert title.startswith("# ") and all(f"- {numbered.sub('', s)}" in title for s in sections), f"outline: {title!r}"
     summary = next(c.source for c in nb.cells if "## Summary" in c.source).split("## Summary", 1)[1]
     bullets = [line for line in summary.splitlines() if line.startswith("- ")]
     assert bullets and all(b in _text(slides[-1]) for b in bullets), "the last slide is the notebook's summary"
@@ -277,6 +278,17 @@ def test_a_short_lead_and_code_share_the_slide_of_the_figure_after_them_but_long
                                          + "\n\n".join(f"$$\\frac{{a_{i}}}{{b}} = \\sum_k c_k$$" for i in range(4)))
     slides = _deck_of([tall, _figure_cell(400, 100), said])
     assert len(slides) == 4, "equations that would crowd the figure keep a slide of their own"
+
+
+def test_code_alone_on_a_slide_is_set_larger_only_where_its_longest_line_still_fits():
+    lead = nbformat.v4.new_markdown_cell("It begins with one sentence.")
+    short = nbformat.v4.new_code_cell("model = Model()\nmodel.fit(x)")
+    long = nbformat.v4.new_code_cell("model.fit(x_train, epochs=EPOCHS, batch_size=BATCH, validation_data=x_test_images)")
+    larger = lambda slides: ["code-large" in c.metadata.get("tags", []) for s in slides for c in s
+                              if c.cell_type == "code" and not c.get("outputs")]
+    assert larger(_deck_of([lead, short])) == [True]
+    assert larger(_deck_of([lead, long])) == [False], "an 84-character line would not fit at the larger size"
+    assert larger(_deck_of([lead, short, _figure_cell(400, 100)])) == [False], "beside a figure, code keeps its size"
 
 
 def test_markdown_is_cut_into_headings_and_paragraphs_but_never_inside_math_or_code():

@@ -96,11 +96,11 @@ class LatentExplorer:
             num_classes = self.model.num_classes
             images = np.concatenate([self.decode(codes, np.full(self.steps, y)) for y in range(num_classes)])
             labels = [f"y = {y}" for y in range(num_classes)]
-            title = title or f"every digit y, style z_{self.dims[0] + 1} from {-self.span:g} to {self.span:g}"
+            title = title or f"every digit $y$, style $z_{{{self.dims[0] + 1}}}$ from {-self.span:g} to {self.span:g}"
         else:
             images = self.decode(traversal_codes(self.center, self.dims, values))
-            labels = [f"z_{d + 1}" for d in self.dims]  # the lecture counts from 1
-            title = title or f"each slider's z_d from {-self.span:g} to {self.span:g}, the others fixed"
+            labels = [f"$z_{{{d + 1}}}$" for d in self.dims]  # the lecture counts from 1
+            title = title or f"each slider's $z_d$ from {-self.span:g} to {self.span:g}, the others fixed"
         return image_grid(images, ncols=self.steps, row_labels=labels, title=title)
 
     # -- the live panel ------------------------------------------------------------

@@ -44,6 +44,7 @@ def _as_images(images) -> np.ndarray:
 
 
 GRID_GAP = 2  # white pixels between neighbouring images of a grid
+TITLE_PT, LABEL_PT = 11, 12  # an image's title and a row's label: legible when projected
 
 
 def image_mosaic(images, ncols: int, gap: int = GRID_GAP, band: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -75,7 +76,9 @@ def image_grid(images, ncols: int = 10, titles: Sequence[str] | None = None, tit
     if titles is not None and len(titles) < n:
         raise ValueError(f"titles: {len(titles)} titles for {n} images")
     inch_per_pixel = scale / (w + GRID_GAP)
-    band = int(np.ceil(11 / 72 / inch_per_pixel)) if titles is not None and any(titles[:n]) else 0   # an 8-pt line
+    longest = max((len(t) for t in (titles or [])[:n]), default=0)
+    title_pt = min(TITLE_PT, 72 * scale / (0.6 * longest)) if longest else TITLE_PT   # fits above its image
+    band = int(np.ceil(1.4 * title_pt / 72 / inch_per_pixel)) if longest else 0
     canvas, corners = image_mosaic(images, ncols, GRID_GAP, band)
     fig, ax = plt.subplots(figsize=(scale * ncols, inch_per_pixel * canvas.shape[0] + (0.3 if title else 0)))
     ax.imshow(canvas, vmin=0, vmax=1)
@@ -86,13 +89,13 @@ def image_grid(images, ncols: int = 10, titles: Sequence[str] | None = None, tit
     nrows = max(1, -(-n // ncols))
     if row_labels is not None:
         ax.set_yticks(band + np.arange(min(nrows, len(row_labels))) * (band + h + GRID_GAP) + (h - 1) / 2,
-                      [str(label) for label in row_labels[:nrows]], fontsize=9)
+                      [str(label) for label in row_labels[:nrows]], fontsize=LABEL_PT)
         ax.tick_params(axis="y", length=0)
     else:
         ax.set_yticks([])
     for text, (r, c) in zip(titles if band else [], corners):
         if text:
-            ax.text(c + (w - 1) / 2, r - 1, text, ha="center", va="bottom", fontsize=8)
+            ax.text(c + (w - 1) / 2, r - 1, text, ha="center", va="bottom", fontsize=title_pt)
     fig.tight_layout(pad=0.2)
     if title:
         height = fig.get_size_inches()[1]
@@ -175,7 +178,7 @@ def training_curves(histories: Mapping[str, Mapping[str, Sequence[float]]] | Map
     if histories and all(isinstance(v, Sequence) for v in histories.values()):
         histories = {"": histories}
     key_labels = dict(key_labels or {})
-    fig, ax = plt.subplots(figsize=(6, 3.5))
+    fig, ax = plt.subplots(figsize=(8, 3.4))
     for i, (name, hist) in enumerate(histories.items()):
         for j, key in enumerate(keys):
             if key not in hist:
@@ -191,7 +194,7 @@ def training_curves(histories: Mapping[str, Mapping[str, Sequence[float]]] | Map
     ax.set_ylabel(ylabel or ", ".join(keys))
     if title:
         ax.set_title(title)
-    ax.legend()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))     # beside the axes: never over a curve
     fig.tight_layout()
     return fig
 

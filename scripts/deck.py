@@ -189,19 +189,26 @@ def _shown_source(cell) -> list[str]:
 
 #: the lines of Keras' training routine: seeding, ``compile`` and ``fit``
 TRAINING_LINE = re.compile(r"\s*(keras\.utils\.set_random_seed\(|[\w\[\]]+\.(compile|fit)\()")
+SEED_LINE = re.compile(r"\s*keras\.utils\.set_random_seed\(")
 
 
 def _without_repeated_training(source: str, seen: set[str]) -> str:
-    """The code as a deck shows it: Keras' training routine (seed, ``compile``, ``fit``) in full
-    the first time, later only the lines that differ from it (the model being trained)."""
-    lines = source.splitlines()
+    """The code as a deck shows it: never the seeding (set-up); Keras' training routine
+    (``compile``, ``fit``) in full the first time, later only the model being trained, and nothing
+    where the rest is a loop over seeds that only builds models."""
+    lines = [line for line in source.splitlines() if not SEED_LINE.match(line)]
     if not any(TRAINING_LINE.match(line) for line in lines):
-        return source
+        return "\n".join(lines)
     if "training routine" not in seen:
         seen.add("training routine")
-        return source
+        return "\n".join(lines)
     kept = [line for line in lines if not TRAINING_LINE.match(line)]
-    return "\n".join(kept) if any(line.strip() and not line.strip().startswith("#") for line in kept) else ""
+    body = [line for line in kept if line.strip() and not line.strip().startswith("#")]
+    models = [re.sub(r"\d", "", call) for call in re.findall(r"vae_tf\.\w+\([^)]*\)", "\n".join(body))]
+    if any(re.match(r"\s*for\s", line) for line in body) and len(body) <= 2 and models \
+            and all(any(model in shown for shown in seen) for model in models):
+        return ""                                   # a model shown before, built again for other seeds
+    return "\n".join(kept) if body else ""
 
 
 def _explicit(cell) -> str | None:
@@ -251,6 +258,18 @@ def _notes(text: str) -> nbformat.NotebookNode:
     return _slide(text, "notes")
 
 
+def _said_after(cells: list, i: int) -> str:
+    """The text that comments on cell ``i``'s output: the next markdown cell, past code that shows
+    nothing on a slide (checks, printing), unless another figure or table or a heading comes first."""
+    for cell in cells[i + 1:]:
+        if cell.cell_type == "markdown":
+            first = cell.source.strip().splitlines()[0] if cell.source.strip() else ""
+            return "" if _heading(first) else cell.source
+        if _images(cell) or _table(cell):
+            return ""
+    return ""
+
+
 def _section_slides(section: Section, seen_code: set[str]) -> tuple[list, str]:
     """The section's slides, and its takeaway (the first sentence said about its first figure)."""
     slides, takeaway, pending = [], "", ""
@@ -272,7 +291,7 @@ def _section_slides(section: Section, seen_code: set[str]) -> tuple[list, str]:
     i = len(prose_before)
     while i < len(cells):
         cell = cells[i]
-        following = cells[i + 1].source if i + 1 < len(cells) and cells[i + 1].cell_type == "markdown" else ""
+        following = _said_after(cells, i)
         kind = _explicit(cell)
         if kind:                                            # the lecturer's choice wins
             if kind != "skip":
@@ -377,13 +396,14 @@ def height(slide: list) -> float:
         kind = cell.metadata.get("slideshow", {}).get("slide_type")
         if kind == "notes":
             continue
+        scale = 8 / 7 if "roomy" in cell.metadata.get("tags", []) else 1.0
         if _figure_size(cell):
             total += 0 if side else _figure_size(cell)[1] + 8
         elif cell.cell_type == "code":
             per_line = 32 if "code-large" in cell.metadata.get("tags", []) else 27
             total += per_line * len(cell.source.splitlines()) + 44
         else:
-            total += text_height(cell.source, width)
+            total += scale * text_height(cell.source, width / scale)
     return max(total, figures[0][1]) if side else total
 
 
@@ -458,7 +478,7 @@ def compact(cells: list) -> list:
 def _with_content(slide: list, previous: list, kind: str) -> list | None:
     """The figure's slide with the previous slide's content (its heading dropped) under its
     heading: only text beside a figure; above one, text and code, the figure made smaller by as
-    much as they do not fit, if it keeps four fifths of its height and most of the slide."""
+    much as they do not fit, if it still covers 41 % of the slide (the browser check asks 40 %)."""
     shown = [c for c in previous if c.metadata["slideshow"]["slide_type"] != "notes"]
     notes = [c for c in previous if c.metadata["slideshow"]["slide_type"] == "notes"]
     if kind == "side" and any(c.cell_type != "markdown" or "$$" in c.source for c in shown):
@@ -482,7 +502,7 @@ def _with_content(slide: list, previous: list, kind: str) -> list | None:
     figure = next(c for c in slide if _figure_size(c))
     width, tall = _figure_size(figure)
     shrunk = tall - max(0.0, height(slide) + height(content) - ROOM_HEIGHT)   # only what does not fit
-    if shrunk < tall and (shrunk < 0.7 * tall or width * shrunk ** 2 / tall < 0.41 * 1280 * 720):   # stays large
+    if shrunk < tall and width * shrunk ** 2 / tall < 0.41 * 1280 * 720:   # stays large
         return None
     for out in figure.outputs:
         out.data["text/html"] = out.data["text/html"].replace(
@@ -495,16 +515,23 @@ LARGE_CODE_WIDTH = 76            # characters of the longest line that the large
 
 
 def _enlarged(slide: list) -> list:
-    """A slide of code without a figure or table, its code set larger where it fits (tag ``code-large``)."""
-    code = [c for c in slide if c.cell_type == "code" and not c.get("outputs")]
+    """A slide without a figure or table set larger where it has room: its code (tag ``code-large``)
+    where the longest line still fits, and, on a slide less than half full, its text and
+    equations too (tag ``roomy``)."""
     table = any(c.cell_type == "markdown" and re.search(r"^\s*\|", c.source, re.M) for c in slide)
-    if not code or table or any(_figure_size(c) for c in slide) \
-            or max(len(line) for c in code for line in c.source.splitlines() or [""]) > LARGE_CODE_WIDTH:
+    if table or any(_figure_size(c) for c in slide) or any(c.metadata.get("deck_kept") for c in slide):
         return slide
+    code = [c for c in slide if c.cell_type == "code" and not c.get("outputs")]
+    roomy = height(slide) < 0.45 * ROOM_HEIGHT
     larger = [nbformat.from_dict(c) for c in slide]
     for cell in larger:
-        if cell.cell_type == "code":
-            cell.metadata["tags"] = [*cell.metadata.get("tags", []), "code-large"]
+        tags = []
+        if cell.cell_type == "code" and code and \
+                max(len(line) for line in cell.source.splitlines() or [""]) <= LARGE_CODE_WIDTH:
+            tags.append("code-large")
+        if roomy and cell.metadata.get("slideshow", {}).get("slide_type") != "notes":
+            tags.append("roomy")
+        cell.metadata["tags"] = [*cell.metadata.get("tags", []), *tags]
     return larger if height(larger) <= ROOM_HEIGHT else slide
 
 

@@ -7,14 +7,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 STYLE = {
-    "figure.dpi": 80,
-    "savefig.dpi": 80,
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,
     "grid.alpha": 0.3,
     "font.size": 12,                     # legible when a figure is projected on a slide
-    "legend.fontsize": 10,
+    "legend.fontsize": 12,
     "image.cmap": "gray_r",
     # opaque white: figures stay readable in a dark JupyterLab theme or web page
     "figure.facecolor": "white",

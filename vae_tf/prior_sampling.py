@@ -3,8 +3,8 @@
 Generative model: z ~ Normal(0, I), x ~ Bernoulli(η_θ(z)) independently per pixel (no encoder).
 Its log-likelihood, estimated with K samples from the prior that the whole batch shares:
     log p_θ(x_i) ≈ log (1/K) Σ_k p_θ(x_i | z_k),   z_k ~ p(z),
-    log p_θ(x_i | z_k) = Σ_j [x_ij log σ(η_kj) + (1 − x_ij) log(1 − σ(η_kj))] = Σ_j [x_ij η_kj − softplus(η_kj)],
-with η_k = η_θ(z_k) the logits: the decoder runs K times per batch, not K times per image, and the
+    log p_θ(x_i | z_k) = Σ_j [x_ij log σ(a_kj) + (1 − x_ij) log(1 − σ(a_kj))] = Σ_j [x_ij a_kj − softplus(a_kj)],
+with a_k the decoder's logits at z_k, η_θ(z_k) = σ(a_k): the decoder runs K times per batch, not K times per image, and the
 B × K table of log p_θ(x_i | z_k) is one matrix product. ``fit`` maximises the batch mean of the
 estimate by gradient ascent in θ.
 """
@@ -26,9 +26,9 @@ tfd = tfp.distributions
 
 
 def bernoulli_table(x_flat, logits) -> tf.Tensor:
-    """log Π_j Bernoulli(x_ij; σ(η_kj)) for images x_flat [B, pixels] and logits η [K, pixels]: shape [B, K].
+    """log Π_j Bernoulli(x_ij; σ(a_kj)) for images x_flat [B, pixels] and logits a [K, pixels]: shape [B, K].
 
-    Σ_j [x_ij η_kj − softplus(η_kj)] = (x ηᵀ)_ik − Σ_j softplus(η_kj): one matrix product.
+    Σ_j [x_ij a_kj − softplus(a_kj)] = (x aᵀ)_ik − Σ_j softplus(a_kj): one matrix product.
     """
     x_flat = tf.convert_to_tensor(x_flat, tf.float32)
     return tf.matmul(x_flat, logits, transpose_b=True) - tf.reduce_sum(tf.nn.softplus(logits), axis=-1)
@@ -63,14 +63,14 @@ class PriorSampledModel(networks.DecoderMixin, TrainableModel):
         return standard_normal(self.latent_dim)
 
     def decode(self, z) -> tfd.Distribution:
-        """p_θ(x | z) = Π_j Bernoulli(x_j; sigmoid(η_θ(z)_j)), event shape = image shape."""
+        """p_θ(x | z) = Π_j Bernoulli(x_j; η_θ(z)_j), η_θ(z) = sigmoid(logits), event shape = image shape."""
         self._require_built("decode")
         return bernoulli_images(self.decoder_logits(z), len(self.event_shape), name="p_x_given_z")
 
     def pairwise_log_likelihood(self, x, z) -> tf.Tensor:
         """log p_θ(x_i | z_k) for every image x_i [B, ...] and code z_k [K, D]: shape [B, K]."""
         x = self.check_images(x)
-        logits = tf.reshape(self.decoder_logits(z), [tf.shape(z)[0], -1])  # η_k: [K, pixels]
+        logits = tf.reshape(self.decoder_logits(z), [tf.shape(z)[0], -1])  # a_k: [K, pixels]
         return bernoulli_table(tf.reshape(x, [tf.shape(x)[0], -1]), logits)
 
     def log_px_estimate(self, x, num_samples: int, seed=None) -> tf.Tensor:
@@ -107,5 +107,5 @@ class PriorSampledModel(networks.DecoderMixin, TrainableModel):
         return total - math.log(num_samples)
 
     def sample_means(self, n: int, seed: int | None = None) -> np.ndarray:
-        """n images of pixel probabilities sigmoid(η_θ(z)) for z ~ p(z)."""
+        """n images of pixel probabilities η_θ(z) for z ~ p(z)."""
         return self.decode(self.prior.sample(positive_int(n, "n"), seed=seed)).mean().numpy()

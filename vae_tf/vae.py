@@ -75,7 +75,7 @@ class VAE(networks.DecoderMixin, TrainableModel):
         return diagonal_normal(self.encoder(self.check_images(x)), name="q_z_given_x")
 
     def decode(self, z) -> tfd.Distribution:
-        """p_θ(x | z) = Π_i Bernoulli(x_i; sigmoid(η_θ(z)_i)), event shape = image shape."""
+        """p_θ(x | z) = Π_i Bernoulli(x_i; η_θ(z)_i), η_θ(z) = sigmoid(logits), event shape = image shape."""
         self._require_built("decode")
         return bernoulli_images(self.decoder_logits(z), len(self.event_shape), name="p_x_given_z")
 

@@ -15,8 +15,16 @@
   - a slide per small table (at most ``TABLE_COLUMNS`` columns and ``TABLE_ROWS`` rows);
   - then, where they fit on one 1280 x 720 slide by the estimate of ``height``, a section's
     slides are joined: code and tables under the text before them, and a lead sentence beside or
-    above the figure after it, so that no slide holds a heading and a line alone;
-- a **summary** slide: each section's takeaway.
+    above the figure after it, or, where the lead does not fit, the equations and code above it
+    without their sentence (which goes to the notes), as long as the figure covers 41 % of the
+    slide, so that no slide holds a heading and a line alone;
+  - a slide left without a figure or table is set larger where it has room (code at 24 px where
+    its lines fit, prose at 30 px on a slide less than 60 % full);
+- a **summary** slide: the notebook's Summary, else each section's takeaway.
+
+Seeding (``keras.utils.set_random_seed``) is never shown; Keras' ``compile`` and ``fit`` are shown
+once per deck, later only the model, and a loop that only builds an earlier model for other seeds
+not at all.
 
 The rest of the prose becomes the speaker notes of the slide it belongs to. The claim checks, the
 exercises and their solutions never appear. A lecturer overrides the rules per cell by giving it a
@@ -396,7 +404,7 @@ def height(slide: list) -> float:
         kind = cell.metadata.get("slideshow", {}).get("slide_type")
         if kind == "notes":
             continue
-        scale = 8 / 7 if "roomy" in cell.metadata.get("tags", []) else 1.0
+        scale = 30 / 28 if "roomy" in cell.metadata.get("tags", []) else 1.0
         if _figure_size(cell):
             total += 0 if side else _figure_size(cell)[1] + 8
         elif cell.cell_type == "code":
@@ -462,8 +470,12 @@ def compact(cells: list) -> list:
                 previous += rest
                 continue
         if before in ("lead", "text") and kind in ("side", "wide"):
+            fits = lambda merged: merged and height(merged) <= (
+                FIGURE_BOX[False][1] if kind == "side" else ROOM_HEIGHT) + 1
             merged = _with_content(slide, previous, kind)
-            if merged and height(merged) <= (FIGURE_BOX[False][1] if kind == "side" else ROOM_HEIGHT) + 1:
+            if not fits(merged) and before == "text":        # the equations or code without the lead
+                merged = _with_content(slide, _without_prose(previous), kind, room=ROOM_HEIGHT - 24)  # tall math
+            if fits(merged):
                 joined[-1] = merged
                 continue
         shown = [c for c in _continued(slide) if c.metadata["slideshow"]["slide_type"] != "notes"]
@@ -475,7 +487,23 @@ def compact(cells: list) -> list:
     return [cell for slide in joined for cell in slide]
 
 
-def _with_content(slide: list, previous: list, kind: str) -> list | None:
+def _without_prose(slide: list) -> list:
+    """The slide with its sentences moved to the speaker notes, its heading, equations and code kept."""
+    kept, said = [], []
+    for cell in slide:
+        cell = nbformat.from_dict(cell)
+        if cell.cell_type == "markdown" and cell.metadata["slideshow"]["slide_type"] != "notes":
+            parts = paragraphs(cell.source)
+            prose = [p for p in parts if not _heading(p.splitlines()[0]) and not p.lstrip().startswith("$$")]
+            said += prose
+            cell.source = "\n\n".join(p for p in parts if p not in prose)
+        kept.append(cell)
+    noted = " ".join(c.source for c in slide if c.metadata["slideshow"]["slide_type"] == "notes")
+    said = [p for p in said if p not in noted]                  # said once in the notes
+    return kept + ([_notes("\n\n".join(said))] if said else [])
+
+
+def _with_content(slide: list, previous: list, kind: str, room: float = ROOM_HEIGHT) -> list | None:
     """The figure's slide with the previous slide's content (its heading dropped) under its
     heading: only text beside a figure; above one, text and code, the figure made smaller by as
     much as they do not fit, if it still covers 41 % of the slide (the browser check asks 40 %)."""
@@ -501,7 +529,7 @@ def _with_content(slide: list, previous: list, kind: str) -> list | None:
         return slide + notes
     figure = next(c for c in slide if _figure_size(c))
     width, tall = _figure_size(figure)
-    shrunk = tall - max(0.0, height(slide) + height(content) - ROOM_HEIGHT)   # only what does not fit
+    shrunk = tall - max(0.0, height(slide) + height(content) - room)   # only what does not fit
     if shrunk < tall and width * shrunk ** 2 / tall < 0.41 * 1280 * 720:   # stays large
         return None
     for out in figure.outputs:
@@ -516,21 +544,21 @@ LARGE_CODE_WIDTH = 76            # characters of the longest line that the large
 
 def _enlarged(slide: list) -> list:
     """A slide without a figure or table set larger where it has room: its code (tag ``code-large``)
-    where the longest line still fits, and, on a slide less than half full, its text and
-    equations too (tag ``roomy``)."""
+    where the longest line still fits, and, on a slide less than 60 % full, its text and
+    equations too (tag ``roomy``), where they stay within the slide."""
     table = any(c.cell_type == "markdown" and re.search(r"^\s*\|", c.source, re.M) for c in slide)
     if table or any(_figure_size(c) for c in slide) or any(c.metadata.get("deck_kept") for c in slide):
         return slide
     code = [c for c in slide if c.cell_type == "code" and not c.get("outputs")]
-    roomy = height(slide) < 0.45 * ROOM_HEIGHT
+    roomy = height(slide) < 0.6 * ROOM_HEIGHT
+    large = bool(code) and max(len(line) for c in code for line in c.source.splitlines() or [""]) <= LARGE_CODE_WIDTH
     larger = [nbformat.from_dict(c) for c in slide]
     for cell in larger:
         tags = []
-        if cell.cell_type == "code" and code and \
-                max(len(line) for line in cell.source.splitlines() or [""]) <= LARGE_CODE_WIDTH:
+        if cell.cell_type == "code" and large:             # one code size per slide
             tags.append("code-large")
-        if roomy and cell.metadata.get("slideshow", {}).get("slide_type") != "notes":
-            tags.append("roomy")
+        if roomy and cell.metadata.get("slideshow", {}).get("slide_type") != "notes" and "$$" not in cell.source:
+            tags.append("roomy")                        # display math keeps its size: it is set to fit
         cell.metadata["tags"] = [*cell.metadata.get("tags", []), *tags]
     return larger if height(larger) <= ROOM_HEIGHT else slide
 

@@ -280,6 +280,18 @@ def test_a_short_lead_and_code_share_the_slide_of_the_figure_after_them_but_long
     assert len(slides) == 4, "equations that would crowd the figure keep a slide of their own"
 
 
+def test_an_equation_joins_its_figure_without_the_lead_that_would_crowd_it():
+    lead = nbformat.v4.new_markdown_cell("It begins with a sentence that runs on for a while, long enough to take "
+                                         "two lines of the slide and then more, so that it takes three lines.\n\n"
+                                         "$$a = \\frac{b}{c}$$")
+    said = nbformat.v4.new_markdown_cell("The figure shows it.")
+    title, joined, summary = _deck_of([lead, _figure_cell(400, 180), said])
+    shown = _text([c for c in joined if c.metadata["slideshow"]["slide_type"] != "notes"])
+    notes = " ".join(c.source for c in joined if c.metadata["slideshow"]["slide_type"] == "notes")
+    assert "\\frac{b}{c}" in shown and "The figure shows it." in shown and "It begins" not in shown
+    assert notes.count("It begins with a sentence") == 1, "the lead is said once, in the notes"
+
+
 def test_code_alone_on_a_slide_is_set_larger_only_where_its_longest_line_still_fits():
     lead = nbformat.v4.new_markdown_cell("It begins with one sentence.")
     short = nbformat.v4.new_code_cell("model = Model()\nmodel.fit(x)")

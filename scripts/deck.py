@@ -110,7 +110,7 @@ def _slide_sentence(text: str) -> str:
     return sentence
 
 
-TRAILING = re.compile(r"(\\[,;!]|[,.;\s])+$")       # punctuation that ends an equation in running text
+TRAILING = re.compile(r"(\\[,;!]|[,.;:\s])+$")       # punctuation that ends an equation in running text
 RELATION = re.compile(r"=|\\sim\b|\\le|\\ge|\\approx|<|>|\\propto")
 
 
@@ -363,8 +363,9 @@ def _lines(text: str, width: float, size: float) -> int:
     return max(1, math.ceil(len(printed) / (width / (0.5 * size))))
 
 
-def text_height(markdown: str, width: float = ROOM_WIDTH) -> float:
-    """The height (px) the slide template gives ``markdown`` in a column ``width`` px wide."""
+def text_height(markdown: str, width: float = ROOM_WIDTH, math_scale: float = 1.0) -> float:
+    """The height (px) the slide template gives ``markdown`` in a column ``width`` px wide (display
+    math ``math_scale`` times its usual size)."""
     height = 0.0
     for part in paragraphs(markdown):
         heading = _heading(part.splitlines()[0])
@@ -376,7 +377,7 @@ def text_height(markdown: str, width: float = ROOM_WIDTH) -> float:
                 for line in re.split(r"\\\\(?![a-zA-Z])", block):       # the rows of an aligned block
                     tall = re.search(r"\\(frac|sum|prod|int|sqrt)", line)
                     braced = re.search(r"\\(underbrace|overbrace)", line)
-                    height += (90 if tall else 62) + (40 if braced else 0)
+                    height += ((90 if tall else 62) + (40 if braced else 0)) * math_scale
         elif part.lstrip().startswith("|"):
             height += 46 * (len(part.strip().splitlines()) - 1) + 24
         else:
@@ -404,14 +405,15 @@ def height(slide: list) -> float:
         kind = cell.metadata.get("slideshow", {}).get("slide_type")
         if kind == "notes":
             continue
-        scale = 30 / 28 if "roomy" in cell.metadata.get("tags", []) else 1.0
+        tags = cell.metadata.get("tags", [])
+        scale = 30 / 28 if "roomy" in tags else 1.0
         if _figure_size(cell):
             total += 0 if side else _figure_size(cell)[1] + 8
         elif cell.cell_type == "code":
             per_line = 32 if "code-large" in cell.metadata.get("tags", []) else 27
             total += per_line * len(cell.source.splitlines()) + 44
         else:
-            total += scale * text_height(cell.source, width / scale)
+            total += scale * text_height(cell.source, width / scale, MATH_LARGE if "math-large" in tags else 1.0)
     return max(total, figures[0][1]) if side else total
 
 
@@ -540,12 +542,14 @@ def _with_content(slide: list, previous: list, kind: str, room: float = ROOM_HEI
 
 
 LARGE_CODE_WIDTH = 76            # characters of the longest line that the larger code size fits
+MATH_LARGE = 1.3                 # display math on a roomy slide, against its usual size (template: 117 % / 90 %)
 
 
 def _enlarged(slide: list) -> list:
     """A slide without a figure or table set larger where it has room: its code (tag ``code-large``)
-    where the longest line still fits, and, on a slide less than 60 % full, its text and
-    equations too (tag ``roomy``), where they stay within the slide."""
+    where the longest line still fits, and, on a slide less than 60 % full, its text (tag ``roomy``)
+    and its display math (tag ``math-large``; the template shrinks an equation that would then be
+    too wide), where they stay within the slide."""
     table = any(c.cell_type == "markdown" and re.search(r"^\s*\|", c.source, re.M) for c in slide)
     if table or any(_figure_size(c) for c in slide) or any(c.metadata.get("deck_kept") for c in slide):
         return slide
@@ -557,8 +561,8 @@ def _enlarged(slide: list) -> list:
         tags = []
         if cell.cell_type == "code" and large:             # one code size per slide
             tags.append("code-large")
-        if roomy and cell.metadata.get("slideshow", {}).get("slide_type") != "notes" and "$$" not in cell.source:
-            tags.append("roomy")                        # display math keeps its size: it is set to fit
+        if roomy and cell.metadata.get("slideshow", {}).get("slide_type") != "notes":
+            tags += ["roomy", "math-large"] if "$$" in cell.source else ["roomy"]
         cell.metadata["tags"] = [*cell.metadata.get("tags", []), *tags]
     return larger if height(larger) <= ROOM_HEIGHT else slide
 
@@ -580,7 +584,7 @@ def plan(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         slides, takeaway = _section_slides(section, seen_code)
         cells += [cell for slide in _by_slide(compact(slides)) for cell in _enlarged(slide)]
         takeaways.append(takeaway if 0 < len(takeaway) <= SUMMARY_CHARACTERS else section.title)
-    cells.append(_slide("## Summary\n\n" + (summary or "\n".join(f"- {t}" for t in takeaways))))
+    cells += _enlarged([_slide("## Summary\n\n" + (summary or "\n".join(f"- {t}" for t in takeaways)))])
     deck = nbformat.v4.new_notebook(cells=cells, metadata=dict(nb.metadata))
     return deck
 

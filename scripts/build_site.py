@@ -15,6 +15,7 @@ each page's ``.ipynb``; sphinx-copybutton adds copy buttons to code. MathJax is 
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import sys
 import tempfile
@@ -52,18 +53,31 @@ def display_math_as_blocks(markdown: str) -> str:
     return "\n".join(out)
 
 
+#: a line a training cell prints about the cache, and the machine the outputs were computed on
+PLUMBING_LINE = re.compile(r"^(\w+: (loaded from the cache|trained) .*|device: .*|(full|fast) setting.*)\n?", re.M)
+
+
 def lecture_page(nb: nbformat.NotebookNode, where: str) -> nbformat.NotebookNode:
-    """The notebook as the site shows it: no claim checks, no solutions, no live widgets."""
+    """The notebook as the site shows it: no claim checks, no solutions, no live widgets, no output
+    in the exercises (the checks' verdicts and the runs on the trained models came from the
+    solutions), and no line about the cache or the machine."""
     nb = build_slides.without_widgets(nb)
-    cells = []
+    cells, exercises = [], False
     for cell in nb.cells:
         if "claims" in cell.metadata.get("tags", []):
             continue
         if cell.cell_type == "markdown":
+            exercises = exercises or bool(re.match(r"## Exercises", cell.source))
             cell.source = display_math_as_blocks(cell.source)
-        if cell.cell_type == "code" and make_exercises.BEGIN in cell.source:
+        elif make_exercises.BEGIN in cell.source or exercises:
             cell.source = make_exercises.strip_solutions(cell.source, where)
             cell.outputs, cell.execution_count = [], None
+        else:
+            for out in cell.get("outputs", []):
+                if out.get("output_type") == "stream":
+                    out["text"] = PLUMBING_LINE.sub("", "".join(out["text"]))
+            cell.outputs = [out for out in cell.get("outputs", [])
+                            if out.get("output_type") != "stream" or out["text"].strip()]
         cells.append(cell)
     nb.cells = cells
     return nb

@@ -419,3 +419,25 @@ def test_a_lecture_page_leaves_out_solutions_and_checks_and_keeps_the_lecture():
     assert page.cells[2].outputs == [], "a solution's output is not shown either"
     assert page.cells[0].source.split("\n\n") == ["The model:", "$$p(x) = \\int p(x \\mid z)\\, p(z)\\, dz$$",
                                                   "where z is the code."]
+
+
+def test_a_lecture_page_shows_no_output_in_the_exercises_nor_the_lines_about_the_cache():
+    trained = nbformat.v4.new_output("stream", text="VAE: loaded from the cache (25 epochs, trained in 83 s)\n")
+    header = nbformat.v4.new_output("stream", text="full setting\ndevice: CPU, 2 cores\ndata: 60000 train images\n")
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("print(header)", outputs=[header]),
+        nbformat.v4.new_code_cell("vae.fit(x)", outputs=[trained]),
+        nbformat.v4.new_markdown_cell("## Exercises: by hand"),
+        nbformat.v4.new_code_cell("check_f(f)", outputs=[nbformat.v4.new_output("stream", text="f: correct\n")])])
+    page = build_site.lecture_page(nb, "x.ipynb")
+    assert page.cells[0].outputs[0]["text"] == "data: 60000 train images\n", "the data line stays, the machine goes"
+    assert page.cells[1].outputs == [], "a training cell's line about the cache is not the lecture"
+    assert page.cells[3].outputs == [], "a check's verdict came from the solution"
+
+
+def test_a_table_a_cell_prints_renders_as_a_table(built):
+    for lecture in LECTURES:
+        html = (built / "site" / "lectures" / f"{lecture.stem}.html").read_text()
+        raw = re.findall(r"<p>\|[^<]{0,60}", html)
+        assert not raw, f"{lecture.stem}: a printed table shows as text: {raw[:2]}"
+    assert "<table" in (built / "site" / "lectures" / "03_reparameterization.html").read_text()

@@ -12,7 +12,7 @@ myst_heading_anchors = 3
 nb_execution_mode = "off"                 # the committed full-mode outputs are the pages
 nb_merge_streams = True
 nb_render_markdown_format = "myst"      # a table a cell prints renders as a table (CommonMark has none)
-exclude_patterns = ["_build", "**.ipynb_checkpoints", "_readme.md"]
+exclude_patterns = ["_build", "**.ipynb_checkpoints", "_readme.md", "_lectures.md"]
 suppress_warnings = ["mystnb.unknown_mime_type"]
 
 html_theme = "sphinx_book_theme"

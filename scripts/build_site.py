@@ -10,7 +10,9 @@ the cells tagged ``claims`` (checks, not the lecture) and with every exercise so
 the student version's stub (``scripts/make_exercises.py``), its outputs cleared. The theme gives
 search, the sidebar of all pages, each page's contents, light and dark themes and the download of
 each page's ``.ipynb``; sphinx-copybutton adds copy buttons to code. MathJax is the local copy of
-``scripts/web_assets.py``, so the folder works offline from ``file://``.
+``scripts/web_assets.py``, so the folder works offline from ``file://``. The start page's table of
+lectures links each page, its slide deck (built into ``slides/`` beside the pages) and its student
+notebook (copied into ``exercises/``).
 """
 from __future__ import annotations
 
@@ -79,17 +81,69 @@ def lecture_page(nb: nbformat.NotebookNode, where: str) -> nbformat.NotebookNode
             cell.outputs = [out for out in cell.get("outputs", [])
                             if out.get("output_type") != "stream" or out["text"].strip()]
         cells.append(cell)
+    for index, cell in enumerate(cells):
+        if any("image/png" in out.get("data", {}) for out in cell.get("outputs", [])):
+            cell.metadata.setdefault("mystnb", {}).setdefault("image", {})["alt"] = alt_text(cells, index)
     nb.cells = cells
     return nb
+
+
+GREEK = {name: chr(code) for name, code in [("alpha", 945), ("beta", 946), ("epsilon", 949), ("eta", 951),
+                                                ("theta", 952), ("mu", 956), ("sigma", 963), ("phi", 966)]}
+
+
+def alt_text(cells: list, index: int) -> str:
+    """What a figure shows, for a reader who cannot see it: its section and the first sentence of
+    the text after it (the notebooks say there what each figure shows)."""
+    heading = next((m.group(1) for c in reversed(cells[:index]) if c.cell_type == "markdown"
+                    for m in [re.search(r"^#{1,3} (.+)$", c.source, re.M)] if m), "")
+    after = next((c.source for c in cells[index + 1:] if c.cell_type == "markdown"), "")
+    sentence = re.split(r"(?<=[.!?:])\s", re.sub(r"\s+", " ", after).strip(), maxsplit=1)[0]
+    text = f"Figure in “{heading}”. {sentence}" if sentence and not sentence.startswith("#") else f"Figure in “{heading}”."
+    text = re.sub(r"\\(?:mathcal|mathbb|mathrm|operatorname|text|big|Big)\{([^{}]*)\}", r"\1", text)
+    text = re.sub(r"\\([A-Za-z]+)", lambda m: GREEK.get(m.group(1), "|" if m.group(1) == "mid" else m.group(1)), text)
+    text = re.sub(r"[$*`]|\\[,;!]", "", text).replace("{,}", ",")
+    return text if len(text) <= 300 else text[:297].rsplit(" ", 1)[0] + " …"
+
+
+def title_of(nb: nbformat.NotebookNode) -> str:
+    """The lecture's title: its first heading, without the number."""
+    first = next((c.source for c in nb.cells if c.cell_type == "markdown"), "")
+    match = re.search(r"^# (?:\d+ · )?(.+)$", first, re.M)
+    return match.group(1).strip() if match else ""
+
+
+def lecture_table(lectures: list[Path], root: Path) -> str:
+    """The start page's table: each lecture's page, slide deck and student notebook."""
+    rows = ["| | lecture | slides | exercises |", "|---|---|---|---|"]
+    for path in lectures:
+        number = path.stem.split("_")[0]
+        title = title_of(nbformat.read(path, as_version=4)).replace("|", "\\|")
+        exercises = (f'<a href="exercises/{path.name}" download>{path.name}</a>'
+                     if (root / "exercises" / path.name).is_file() else "")
+        rows.append(f"| {number} | {{doc}}`{title} <lectures/{path.stem}>` "
+                    f'| <a href="slides/{path.stem}.slides.html">slides</a> | {exercises} |')
+    return "\n".join(rows) + "\n"
+
+
+def linked_results(readme: str, lectures: list[Path]) -> str:
+    """The README's results table with each row's notebook number linked to its page."""
+    for path in lectures:
+        number = path.stem.split("_")[0]
+        readme = re.sub(rf"^\| {number} \|", f"| {{doc}}`{number} <lectures/{path.stem}>` |", readme, flags=re.M)
+    return readme
 
 
 def stage(src: Path, root: Path = ROOT, docs: Path = DOCS) -> list[Path]:
     """Write the Sphinx sources into ``src``; returns the lecture notebooks staged, in order."""
     shutil.copytree(docs, src, dirs_exist_ok=True)
-    shutil.copy2(root / "README.md", src / "_readme.md")
+    lectures = build_slides.lecture_notebooks(root)
+    (src / "_readme.md").write_text(linked_results((root / "README.md").read_text(encoding="utf-8"), lectures),
+                                    encoding="utf-8")
+    (src / "_lectures.md").write_text(lecture_table(lectures, root), encoding="utf-8")
     web_assets.copy_static(src / "_static" / "mathjax")
     staged = []
-    for path in build_slides.lecture_notebooks(root):
+    for path in lectures:
         target = src / "lectures" / path.name
         target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(lecture_page(nbformat.read(path, as_version=4), str(path)), target)
@@ -108,6 +162,13 @@ def build(out: Path | None = None, root: Path = ROOT, docs: Path = DOCS) -> Path
                              str(src), str(out)])
     if status != 0:
         raise RuntimeError(f"Sphinx failed to build the site (exit {status}); its warnings are above")
+    lectures = build_slides.lecture_notebooks(root)
+    build_slides.build(out / "slides", lectures)
+    for path in lectures:
+        student = root / "exercises" / path.name
+        if student.is_file():
+            (out / "exercises").mkdir(exist_ok=True)
+            shutil.copy2(student, out / "exercises" / path.name)
     return out / "index.html"
 
 

@@ -160,6 +160,11 @@ _NARROW_JS = """
       out.push(`clipped at ${width} px (${el.scrollWidth} px in ${el.clientWidth}): ${JSON.stringify(what)}`);
     }
   }
+  for (const m of article.querySelectorAll('mjx-container[display="true"]')) {
+    if (m.scrollWidth > m.clientWidth + 1 && !getComputedStyle(m).backgroundImage.includes('gradient')) {
+      out.push(`a wide equation shows no edge to say it scrolls: ${JSON.stringify(m.textContent.trim().slice(0, 40))}`);
+    }
+  }
   const scrolls = el => { for (let a = el.parentElement; a; a = a.parentElement) {
     if (['auto', 'scroll'].includes(getComputedStyle(a).overflowX)) return true; } return false; };
   for (const el of article.querySelectorAll('h1, h2, h3, h4, p, li, td, th, img, mjx-container')) {

@@ -100,17 +100,22 @@ def test_site_page_works_offline_in_a_browser(page, built, browser):
     assert not problems, "\n".join(problems)
 
 
-def _links(html: str) -> list[dict]:
-    """The attributes of every <a> in ``html``."""
+def _tags(html: str, name: str) -> list[dict]:
+    """The attributes of every <name> tag in ``html``."""
     found = []
 
-    class Links(HTMLParser):
+    class Tags(HTMLParser):
         def handle_starttag(self, tag, attrs):
-            if tag == "a":
+            if tag == name:
                 found.append(dict(attrs))
 
-    Links().feed(html)
+    Tags().feed(html)
     return found
+
+
+def _links(html: str) -> list[dict]:
+    """The attributes of every <a> in ``html``."""
+    return _tags(html, "a")
 
 
 def _link_classes(html: str) -> dict[str, str]:
@@ -382,7 +387,9 @@ def test_a_figure_the_layout_hides_is_reported(small, browser, which):
      "clipped at 420 px"),
     ('<h2 style="overflow-wrap: normal; font-size: 60px">Reparameterizationreparameterization</h2>The bound',
      "runs past the 420 px screen"),
-], ids=["too-wide", "clipped", "heading"])
+    ('<style>mjx-container { background: none !important; }</style><div class="math notranslate nohighlight">\\['
+     + " + ".join(f"x_{{{i}}}" for i in range(60)) + '\\]</div>The bound', "a wide equation shows no edge"),
+], ids=["too-wide", "clipped", "heading", "no-scroll-cue"])
 def test_a_page_too_wide_for_a_phone_is_reported(small, browser, new, expected):
     problems = browser.check(_variant(small[1], "The bound", new))
     assert any(expected in p for p in problems), problems
@@ -441,3 +448,37 @@ def test_a_table_a_cell_prints_renders_as_a_table(built):
         raw = re.findall(r"<p>\|[^<]{0,60}", html)
         assert not raw, f"{lecture.stem}: a printed table shows as text: {raw[:2]}"
     assert "<table" in (built / "site" / "lectures" / "03_reparameterization.html").read_text()
+
+
+def test_the_start_page_leads_to_each_lecture_its_slides_and_its_exercises_first(built):
+    site = built / "site"
+    index = (site / "index.html").read_text()
+    assert index.find('href="lectures/') < index.find('id="quick-start"'), "the lectures come after the install"
+    for lecture in LECTURES:
+        for href in (f"lectures/{lecture.stem}.html", f"slides/{lecture.stem}.slides.html", f"exercises/{lecture.name}"):
+            assert f'href="{href}"' in index, f"the start page does not link {href}"
+            assert (site / href).is_file(), f"{href} is linked but not built"
+        student = nbformat.read(site / "exercises" / lecture.name, as_version=4)
+        assert any("raise NotImplementedError" in c.source for c in student.cells), f"{lecture.name}: not the stubs"
+
+
+def test_every_figure_on_a_lecture_page_says_what_it_shows(built):
+    for lecture in LECTURES:
+        html = (built / "site" / "lectures" / f"{lecture.stem}.html").read_text()
+        alts = [a.get("alt", "") for a in _tags(html, "img") if "_images/" in a.get("src", "")]
+        assert alts, f"{lecture.stem}: no figure found"
+        bad = [a for a in alts if not a.startswith("Figure in “") or len(a) < 25 or "\\" in a or "$" in a]
+        assert not bad, f"{lecture.stem}: figures without a readable description: {bad[:3]}"
+
+
+def test_a_figure_is_described_by_its_section_and_the_sentence_after_it():
+    figure = nbformat.v4.new_output("display_data", data={"image/png": _png()})
+    cells = [nbformat.v4.new_markdown_cell("## 2 · The codes\n\nText."),
+             nbformat.v4.new_code_cell("plot()", outputs=[figure]),
+             nbformat.v4.new_markdown_cell("The digits form clusters in $\\mathbb{R}^2$ under $q_\\phi$. More."),
+             nbformat.v4.new_code_cell("plot()", outputs=[figure]),
+             nbformat.v4.new_markdown_cell("## 3 · Next")]
+    page = build_site.lecture_page(nbformat.v4.new_notebook(cells=cells), "x.ipynb")
+    alts = [c.metadata.get("mystnb", {}).get("image", {}).get("alt") for c in page.cells]
+    assert alts == [None, "Figure in “2 · The codes”. The digits form clusters in R^2 under q_φ.", None,
+                    "Figure in “2 · The codes”.", None]

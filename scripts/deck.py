@@ -187,11 +187,15 @@ def _shown_source(cell) -> list[str]:
     if "show_source" not in cell.source:
         return []
     found = []
+    names = iter(re.findall(r"show_source\(\s*([\w.]+)", cell.source))
     for out in cell.get("outputs", []):
         match = re.fullmatch(r"\s*```python\n(.*?)\n```\s*", out.get("data", {}).get("text/markdown", ""), re.DOTALL)
-        lines = match.group(1).splitlines() if match else []
-        if lines and len(lines) <= CODE_LINES and max(map(len, lines)) <= CODE_WIDTH:
-            found.append(match.group(1))
+        if not match:
+            continue
+        name = ".".join(next(names, "").split(".")[-2:])      # which class's method: BetaVAE.penalty_terms
+        lines = ([f"# {name}"] if "." in name else []) + match.group(1).splitlines()
+        if len(lines) <= CODE_LINES and max(map(len, lines)) <= CODE_WIDTH:
+            found.append("\n".join(lines))
     return found
 
 
@@ -406,14 +410,15 @@ def height(slide: list) -> float:
         if kind == "notes":
             continue
         tags = cell.metadata.get("tags", [])
-        scale = 30 / 28 if "roomy" in tags else 1.0
+        scale = 34 / 28 if "text-xlarge" in tags else 30 / 28 if "roomy" in tags else 1.0
         if _figure_size(cell):
             total += 0 if side else _figure_size(cell)[1] + 8
         elif cell.cell_type == "code":
-            per_line = 32 if "code-large" in cell.metadata.get("tags", []) else 27
+            per_line = next((CODE_SIZES[t][0] for t in tags if t in CODE_SIZES), 27)
             total += per_line * len(cell.source.splitlines()) + 44
         else:
-            total += scale * text_height(cell.source, width / scale, MATH_LARGE if "math-large" in tags else 1.0)
+            math = next((MATH_SCALES[t] for t in tags if t in MATH_SCALES), 1.0)
+            total += scale * text_height(cell.source, width / scale, math)
     return max(total, figures[0][1]) if side else total
 
 
@@ -541,29 +546,65 @@ def _with_content(slide: list, previous: list, kind: str, room: float = ROOM_HEI
     return slide[:at + 1] + content + slide[at + 1:] + notes
 
 
-LARGE_CODE_WIDTH = 76            # characters of the longest line that the larger code size fits
-MATH_LARGE = 1.3                 # display math on a roomy slide, against its usual size (template: 117 % / 90 %)
+#: the sizes a slide without a figure or table is set at, largest first, where it has room: its code
+#: (px per line, and the characters of the longest line that still fit at that size) and its
+#: display math (against its usual size, 113 % of 28 px text: the template sets 130 % of 30 px and 146 % of 34 px)
+LARGER = [  # tier, share of the slide it must fill less than, code tag, line px, longest line, math scale
+    ("xlarge", 0.55, "code-xlarge", 38, 65, 1.46 * 34 / (1.13 * 28)),
+    ("large", 0.7, "code-large", 32, 76, 1.3 * 30 / (1.13 * 28)),
+]
+TEXT_TAGS = {"xlarge": "text-xlarge", "large": "roomy"}     # 34 px and 30 px against 28 px
+CODE_SIZES = {tag: (line_px, width) for _, _, tag, line_px, width, _ in LARGER}
+MATH_SCALES = {f"math-{tier}": scale for tier, *_, scale in LARGER}
 
 
-def _enlarged(slide: list) -> list:
-    """A slide without a figure or table set larger where it has room: its code (tag ``code-large``)
-    where the longest line still fits, and, on a slide less than 60 % full, its text (tag ``roomy``)
-    and its display math (tag ``math-large``; the template shrinks an equation that would then be
-    too wide), where they stay within the slide."""
-    table = any(c.cell_type == "markdown" and re.search(r"^\s*\|", c.source, re.M) for c in slide)
-    if table or any(_figure_size(c) for c in slide) or any(c.metadata.get("deck_kept") for c in slide):
-        return slide
-    code = [c for c in slide if c.cell_type == "code" and not c.get("outputs")]
-    roomy = height(slide) < 0.6 * ROOM_HEIGHT
-    large = bool(code) and max(len(line) for c in code for line in c.source.splitlines() or [""]) <= LARGE_CODE_WIDTH
+def _with_tags(slide: list, code_tag: str | None, text_tags: list[str]) -> list:
     larger = [nbformat.from_dict(c) for c in slide]
     for cell in larger:
         tags = []
-        if cell.cell_type == "code" and large:             # one code size per slide
-            tags.append("code-large")
-        if roomy and cell.metadata.get("slideshow", {}).get("slide_type") != "notes":
-            tags += ["roomy", "math-large"] if "$$" in cell.source else ["roomy"]
+        if cell.cell_type == "code" and code_tag:
+            tags.append(code_tag)
+        shown = cell.metadata.get("slideshow", {}).get("slide_type") != "notes"
+        if text_tags and cell.cell_type == "markdown" and shown:
+            tags += text_tags if "$$" in cell.source else text_tags[:1]
         cell.metadata["tags"] = [*cell.metadata.get("tags", []), *tags]
+    return larger
+
+
+TRAILING_COMMENT = re.compile(r"^(?P<code>[^#'\"]*\S)\s+#.*$", re.M)
+
+
+def _without_trailing_comments(cell):
+    """The code cell without the comments at the ends of its lines where one makes the code too wide
+    for the larger size (the slide's heading and lead say it; a comment on a line of its own stays)."""
+    if max((len(line) for line in cell.source.splitlines()), default=0) <= CODE_SIZES["code-large"][1]:
+        return cell
+    cell = nbformat.from_dict(cell)
+    cell.source = TRAILING_COMMENT.sub(lambda m: m.group("code"), cell.source)
+    return cell
+
+
+def _enlarged(slide: list) -> list:
+    """A slide without a figure or table set larger where it has room (see ``LARGER``): on a slide
+    less than 55 % or 70 % full, its text (tags ``text-xlarge``, ``roomy``), display math (``math-xlarge``,
+    ``math-large``; the template shrinks an equation that would then be too wide) and code
+    (``code-xlarge``, ``code-large``, where its longest line still fits), as long as the slide stays
+    within its room; otherwise only its code, where it fits at the larger size."""
+    table = any(c.cell_type == "markdown" and re.search(r"^\s*\|", c.source, re.M) for c in slide)
+    if table or any(_figure_size(c) for c in slide) or any(c.metadata.get("deck_kept") for c in slide):
+        return slide
+    slide = [_without_trailing_comments(c) if c.cell_type == "code" and not c.get("outputs") else c for c in slide]
+    code = [c for c in slide if c.cell_type == "code" and not c.get("outputs")]
+    longest = max((len(line) for c in code for line in c.source.splitlines() or [""]), default=0)
+    fitting = lambda width: bool(code) and longest <= width
+    full = height(slide)
+    for i, (tier, share, *_) in enumerate(LARGER):
+        if full < share * ROOM_HEIGHT:             # code at this size or smaller, where its lines fit
+            code_tag = next((tag for _, _, tag, _, width, _ in LARGER[i:] if fitting(width)), None)
+            larger = _with_tags(slide, code_tag, [TEXT_TAGS[tier], f"math-{tier}"])
+            if height(larger) <= ROOM_HEIGHT:
+                return larger
+    larger = _with_tags(slide, "code-large" if fitting(CODE_SIZES["code-large"][1]) else None, [])
     return larger if height(larger) <= ROOM_HEIGHT else slide
 
 

@@ -301,10 +301,15 @@ def test_code_alone_on_a_slide_is_set_larger_only_where_its_longest_line_still_f
     lead = nbformat.v4.new_markdown_cell("It begins with one sentence.")
     short = nbformat.v4.new_code_cell("model = Model()\nmodel.fit(x)")
     long = nbformat.v4.new_code_cell("model.fit(x_train, epochs=EPOCHS, batch_size=BATCH, validation_data=x_test_images)")
-    larger = lambda slides: ["code-large" in c.metadata.get("tags", []) for s in slides for c in s
-                              if c.cell_type == "code" and not c.get("outputs")]
+    larger = lambda slides: [bool({"code-large", "code-xlarge"} & set(c.metadata.get("tags", []))) for s in slides
+                              for c in s if c.cell_type == "code" and not c.get("outputs")]
     assert larger(_deck_of([lead, short])) == [True]
     assert larger(_deck_of([lead, long])) == [False], "an 84-character line would not fit at the larger size"
+    commented = nbformat.v4.new_code_cell("for seed in SEEDS:" + " " * 18 + "# every seed, without the classification term\n"
+                                          "    model[seed] = Model(alpha=0.0)")
+    shown = [c for s in _deck_of([lead, commented]) for c in s if c.cell_type == "code"]
+    assert shown[0].source == "for seed in SEEDS:\n    model[seed] = Model(alpha=0.0)", "the comment that made it too wide goes"
+    assert "code-xlarge" in shown[0].metadata.tags
     assert larger(_deck_of([lead, short, _figure_cell(400, 100)])) == [False], "beside a figure, code keeps its size"
 
 
@@ -482,3 +487,17 @@ def test_a_figure_is_described_by_its_section_and_the_sentence_after_it():
     alts = [c.metadata.get("mystnb", {}).get("image", {}).get("alt") for c in page.cells]
     assert alts == [None, "Figure in “2 · The codes”. The digits form clusters in R^2 under q_φ.", None,
                     "Figure in “2 · The codes”.", None]
+
+
+
+def test_the_emptier_a_slide_the_larger_its_equations_and_text_but_never_past_its_room():
+    equation = "$$\\mathcal{L} = \\mathbb{E}_q[\\log p(x \\mid z)] - \\mathrm{KL}(q \\,\\|\\, p)$$"
+    def tags(text):
+        slide = _deck_of([nbformat.v4.new_markdown_cell(text)])[1]
+        return {t for c in slide if c.cell_type == "markdown" for t in c.metadata.get("tags", [])}, deck.height(slide)
+    sparse, _ = tags(f"One sentence.\n\n{equation}")
+    assert {"text-xlarge", "math-xlarge"} <= sparse
+    fuller, _ = tags("One sentence.\n\n" + "\n\n".join([equation] * 5))
+    assert {"roomy", "math-large"} <= fuller and "math-xlarge" not in fuller, fuller
+    full, height = tags("One sentence.\n\n" + "\n\n".join(["$$\\frac{a}{b} = c$$"] * 6))
+    assert height > 0.7 * deck.ROOM_HEIGHT and not full & {"roomy", "text-xlarge", "math-large", "math-xlarge"}, "a full slide keeps its sizes"

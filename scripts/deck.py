@@ -102,7 +102,7 @@ def first_sentence(text: str) -> str:
 def _slide_sentence(text: str) -> str:
     """The first sentence, if short enough for a slide, else its part before a colon or semicolon;
     without asides that point at the notebook's printed output, which the slide does not show."""
-    sentence = re.sub(r"\s*\((?:[^()$]*\s)?(?:printed|above|below)(?:\s[^()$]*)?\)", "", first_sentence(text))
+    sentence = POINTER.sub("", first_sentence(text))
     if len(sentence) > LEAD_CHARACTERS:
         masked = re.sub(r"\$[^$]*\$", lambda m: "x" * len(m.group()), sentence)
         cut = min((masked.find(c) for c in ":;" if c in masked), default=-1)
@@ -230,7 +230,7 @@ def _explicit(cell) -> str | None:
 def sections(nb) -> tuple[str, list[str], list[Section], str]:
     """The title, the paragraphs under it, the main sections with their cells, and the text of
     the notebook's "Summary" section ("" if it has none)."""
-    title, intro, found, current, ended, summary, in_summary = "", [], [], None, False, [], False
+    title, intro, found, current, ended, summary, in_summary, in_setup = "", [], [], None, False, [], False, False
     for cell in nb.cells:
         if "claims" in cell.metadata.get("tags", []):
             continue
@@ -246,7 +246,7 @@ def sections(nb) -> tuple[str, list[str], list[Section], str]:
                     current = None if ended or name in ("setup", "summary") else Section(heading[1])
                     if current:
                         found.append(current)
-                    in_summary = name == "summary"
+                    in_summary, in_setup = name == "summary", name == "setup"
                     continue
                 if heading is None and not ended and in_summary:
                     summary.append(part)
@@ -255,7 +255,7 @@ def sections(nb) -> tuple[str, list[str], list[Section], str]:
                     continue                                   # a subsection's text joins its section
                 if current is not None:
                     current.cells.append(nbformat.v4.new_markdown_cell(part, metadata=dict(cell.metadata)))
-                elif not found and title:
+                elif not found and title and not in_setup:           # the set-up is not the lecture
                     intro.append(part)
         elif current is not None:
             current.cells.append(cell)
@@ -266,8 +266,14 @@ def _slide(source: str, kind: str = "slide", **metadata) -> nbformat.NotebookNod
     return nbformat.v4.new_markdown_cell(source, metadata={"slideshow": {"slide_type": kind}, **metadata})
 
 
+#: asides that point at what a deck does not show: the notebook's printed output, its Details, its exercises
+POINTER = re.compile(r"\s*\((?:[^()$]*\s)?(?:printed|above|below)(?:\s[^()$]*)?\)"
+                     r"|\s*\((?:see |why[^()]*: )?\*?Details\*?[^()]*\)|\s*\((?:see )?[Ee]xercises? [^()]*\)")
+
+
 def _notes(text: str) -> nbformat.NotebookNode:
-    return _slide(text, "notes")
+    """Speaker notes: the text as said, without pointers to what the deck does not show."""
+    return _slide(POINTER.sub("", text), "notes")
 
 
 def _said_after(cells: list, i: int) -> str:
@@ -313,7 +319,7 @@ def _section_slides(section: Section, seen_code: set[str]) -> tuple[list, str]:
             continue
         if cell.cell_type == "markdown":
             if slides and slides[-1].metadata["slideshow"]["slide_type"] == "notes":
-                slides[-1].source += "\n\n" + cell.source
+                slides[-1].source += "\n\n" + POINTER.sub("", cell.source)
             else:
                 slides.append(_notes(cell.source))
             i += 1

@@ -214,8 +214,9 @@ def cached_fit(model, x, y, *, epochs: int, initial_epoch: int, seed: int, pipel
         try:
             meta = _load(model, entry, key, initial_epoch, epochs, finished=True)
             seconds = meta.get("seconds")
-            took = f", trained in {_duration(seconds)}" if isinstance(seconds, (int, float)) else ""
-            _say(f"{name}: loaded from the cache ({_epochs_text(initial_epoch, epochs)}{took})", quiet)
+            # the line the training printed: a lecture reads the same whether it trains or reloads
+            took = f" in {_duration(seconds)}" if isinstance(seconds, (int, float)) else ""
+            _say(f"{name}: trained {_epochs_text(initial_epoch, epochs)}{took}", quiet)
             return TrainingRun(meta["history"], name, entry, from_cache=True, description=description)
         except CacheError as err:
             _say(f"{name}: the cache entry is unusable ({err}); training afresh", quiet)

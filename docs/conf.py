@@ -6,7 +6,7 @@ author = "the vae-tf authors"
 copyright = "2026, the vae-tf authors"
 html_title = "vae-tf: variational autoencoders, from the equations up"
 
-extensions = ["myst_nb", "sphinx_copybutton"]
+extensions = ["myst_nb", "sphinx_copybutton", "sphinx.ext.githubpages"]
 myst_enable_extensions = ["dollarmath", "amsmath"]
 myst_heading_anchors = 3
 nb_execution_mode = "off"                 # the committed full-mode outputs are the pages
@@ -27,6 +27,7 @@ html_theme_options = {
 html_sidebars = {"**": ["navbar-logo.html", "sbt-sidebar-nav.html"]}
 html_static_path = ["_static"]
 html_css_files = ["site.css"]
+html_js_files = ["site.js"]
 html_last_updated_fmt = None
 html_show_sphinx = False
 # MathJax from the local copy (scripts/web_assets.py), never from a CDN.

@@ -59,6 +59,14 @@ def display_math_as_blocks(markdown: str) -> str:
 PLUMBING_LINE = re.compile(r"^(\w+: (loaded from the cache|trained) .*|device: .*|(full|fast) setting.*)\n?", re.M)
 
 
+def _links_of(path: Path) -> str:
+    """The line under a lecture page's title: its slide deck and, where there is one, its student notebook."""
+    links = [f'<a href="../slides/{path.stem}.slides.html">Slides</a>']
+    if (path.parent.parent / "exercises" / path.name).is_file():
+        links.append(f'<a href="../exercises/{path.name}" download>Student notebook (.ipynb)</a>')
+    return f'<p class="lecture-links">{" · ".join(links)}</p>\n'
+
+
 def lecture_page(nb: nbformat.NotebookNode, where: str) -> nbformat.NotebookNode:
     """The notebook as the site shows it: no claim checks, no solutions, no live widgets, no output
     in the exercises (the checks' verdicts and the runs on the trained models came from the
@@ -81,6 +89,9 @@ def lecture_page(nb: nbformat.NotebookNode, where: str) -> nbformat.NotebookNode
             cell.outputs = [out for out in cell.get("outputs", [])
                             if out.get("output_type") != "stream" or out["text"].strip()]
         cells.append(cell)
+    if cells and cells[0].cell_type == "markdown" and cells[0].source.startswith("# "):
+        title, _, rest = cells[0].source.partition("\n")
+        cells[0].source = f"{title}\n\n{_links_of(Path(where))}\n{rest}"
     for index, cell in enumerate(cells):
         if any("image/png" in out.get("data", {}) for out in cell.get("outputs", [])):
             cell.metadata.setdefault("mystnb", {}).setdefault("image", {})["alt"] = alt_text(cells, index)
@@ -92,18 +103,36 @@ GREEK = {name: chr(code) for name, code in [("alpha", 945), ("beta", 946), ("eps
                                                 ("theta", 952), ("mu", 956), ("sigma", 963), ("phi", 966)]}
 
 
-def alt_text(cells: list, index: int) -> str:
-    """What a figure shows, for a reader who cannot see it: its section and the first sentence of
-    the text after it (the notebooks say there what each figure shows)."""
-    heading = next((m.group(1) for c in reversed(cells[:index]) if c.cell_type == "markdown"
-                    for m in [re.search(r"^#{1,3} (.+)$", c.source, re.M)] if m), "")
-    after = next((c.source for c in cells[index + 1:] if c.cell_type == "markdown"), "")
-    sentence = re.split(r"(?<=[.!?:])\s", re.sub(r"\s+", " ", after).strip(), maxsplit=1)[0]
-    text = f"Figure in “{heading}”. {sentence}" if sentence and not sentence.startswith("#") else f"Figure in “{heading}”."
+#: the words a figure's code gives it: its titles and axis labels (not an f-string's: its values are not in the code)
+LABELS = re.compile(r"""(?:title|suptitle|set_title|set_xlabel|set_ylabel)\s*[=(]\s*([rf]{0,2})(["'])(.+?)\2""")
+
+
+def _plain(text: str) -> str:
+    """TeX and markdown as a screen reader should say them."""
     text = re.sub(r"\\(?:mathcal|mathbb|mathrm|operatorname|text|big|Big)\{([^{}]*)\}", r"\1", text)
     text = re.sub(r"\\([A-Za-z]+)", lambda m: GREEK.get(m.group(1), "|" if m.group(1) == "mid" else m.group(1)), text)
-    text = re.sub(r"[$*`]|\\[,;!]", "", text).replace("{,}", ",")
-    return text if len(text) <= 300 else text[:297].rsplit(" ", 1)[0] + " …"
+    return re.sub(r"[$*`]|\\[,;!]", "", text).replace("{,}", ",")
+
+
+def alt_text(cells: list, index: int) -> str:
+    """What a figure shows, for a reader who cannot see it: what its code titles and labels it (its
+    panels, its axes), then the first sentence the notebook says about it, in the text after it."""
+    heading = next((m.group(1) for c in reversed(cells[:index]) if c.cell_type == "markdown"
+                    for m in [re.search(r"^#{1,3} (.+)$", c.source, re.M)] if m), "")
+    labels = []
+    for prefix, _, label in LABELS.findall(cells[index].source):
+        label = label.strip(" :,;")
+        if "f" in prefix and "{" in label:
+            continue
+        if (" " in label or len(label) >= 8) and label not in labels:
+            labels.append(label)
+    after = next((c.source for c in cells[index + 1:] if c.cell_type == "markdown"), "")
+    sentence = re.split(r"(?<=[.!?:])\s", re.sub(r"\s+", " ", after).strip(), maxsplit=1)[0]
+    sentence = "" if sentence.startswith("#") else re.sub(r":$", ".", sentence)
+    shown = f"Figure: {'; '.join(labels)}." if labels else f"Figure in “{heading}”."
+    text = _plain(f"{shown} {sentence}".strip()).replace("\\|", "|")
+    text = re.sub(r"\s*\((?:[^()]*\s)?(?:printed|above|below|Details)[^()]*\)", "", text)   # not on the page's image
+    return text if len(text) <= 400 else text[:397].rsplit(" ", 1)[0] + " …"
 
 
 def title_of(nb: nbformat.NotebookNode) -> str:
@@ -127,7 +156,8 @@ def lecture_table(lectures: list[Path], root: Path) -> str:
 
 
 def linked_results(readme: str, lectures: list[Path]) -> str:
-    """The README's results table with each row's notebook number linked to its page."""
+    """A table (the README's results, the students' exercises) with each row's notebook number
+    linked to its page."""
     for path in lectures:
         number = path.stem.split("_")[0]
         readme = re.sub(rf"^\| {number} \|", f"| {{doc}}`{number} <lectures/{path.stem}>` |", readme, flags=re.M)
@@ -141,6 +171,9 @@ def stage(src: Path, root: Path = ROOT, docs: Path = DOCS) -> list[Path]:
     (src / "_readme.md").write_text(linked_results((root / "README.md").read_text(encoding="utf-8"), lectures),
                                     encoding="utf-8")
     (src / "_lectures.md").write_text(lecture_table(lectures, root), encoding="utf-8")
+    students = src / "students.md"
+    if students.is_file():                                   # its table's lecture numbers link the pages
+        students.write_text(linked_results(students.read_text(encoding="utf-8"), lectures), encoding="utf-8")
     web_assets.copy_static(src / "_static" / "mathjax")
     staged = []
     for path in lectures:

@@ -265,6 +265,26 @@ class Checker:
             context.close()
         return problems
 
+    def taps(self, path: Path) -> dict[str, list[str]]:
+        """On a phone's screen, the dialogs each visible header button (the sidebar's, the contents',
+        search) leaves open when tapped: the drawers a reader opens with a thumb."""
+        context = self.browser.new_context(viewport=NARROW, offline=True, has_touch=True)
+        opened = {}
+        try:
+            page = context.new_page()
+            for kind in (".primary-toggle", ".secondary-toggle", ".search-button__button"):
+                page.goto(Path(path).resolve().as_uri(), wait_until="load")
+                buttons = [b for b in page.query_selector_all(kind) if b.is_visible()]
+                if not buttons:
+                    opened[kind] = ["(no visible button)"]
+                    continue
+                buttons[0].tap()
+                page.wait_for_timeout(300)
+                opened[kind] = page.evaluate("() => [...document.querySelectorAll('dialog')].filter(d => d.open).map(d => d.id)")
+        finally:
+            context.close()
+        return opened
+
     def search(self, search_page: Path, query: str, timeout_ms: int = 15000) -> list[str]:
         """The pages the site's own search lists for ``query``, as paths relative to the site."""
         context = self.browser.new_context(viewport=VIEWPORT, offline=True)

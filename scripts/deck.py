@@ -37,6 +37,7 @@ Applied at build time by ``scripts/build_slides.py``: the committed notebooks st
 """
 from __future__ import annotations
 
+import ast
 import base64
 import math
 import re
@@ -464,6 +465,15 @@ def _continued(cells: list) -> list:
     return cells
 
 
+def _result_after_setup(previous: list, slide: list) -> bool:
+    """A table of results after a slide of equations and code: the two stay apart, the set-up and
+    what it gave, so neither slide is overloaded."""
+    shown = lambda cells: "\n".join(c.source for c in cells if c.metadata["slideshow"]["slide_type"] != "notes")
+    table = re.search(r"^\s*\|", shown(slide), re.M)
+    setup = "$$" in shown(previous) and any(c.cell_type == "code" for c in previous)
+    return bool(table) and setup
+
+
 def _body(markdown: str) -> str:
     """The markdown without its heading lines."""
     return "\n\n".join(p for p in paragraphs(markdown) if not _heading(p.splitlines()[0]))
@@ -477,7 +487,7 @@ def compact(cells: list) -> list:
         previous = joined[-1] if joined else None
         kind = _kind(slide)
         before = _kind(previous) if previous else None
-        if before in ("lead", "text") and kind in ("lead", "text"):
+        if before in ("lead", "text") and kind in ("lead", "text") and not _result_after_setup(previous, slide):
             rest = _continued(slide)
             if rest and height(previous + rest) <= ROOM_HEIGHT:
                 previous += rest
@@ -556,8 +566,8 @@ def _with_content(slide: list, previous: list, kind: str, room: float = ROOM_HEI
 #: (px per line, and the characters of the longest line that still fit at that size) and its
 #: display math (against its usual size, 113 % of 28 px text: the template sets 130 % of 30 px and 146 % of 34 px)
 LARGER = [  # tier, share of the slide it must fill less than, code tag, line px, longest line, math scale
-    ("xlarge", 0.55, "code-xlarge", 38, 65, 1.46 * 34 / (1.13 * 28)),
-    ("large", 0.7, "code-large", 32, 76, 1.3 * 30 / (1.13 * 28)),
+    ("xlarge", 0.55, "code-xlarge", 38, 70, 1.46 * 34 / (1.13 * 28)),
+    ("large", 0.7, "code-large", 32, 82, 1.3 * 30 / (1.13 * 28)),
 ]
 TEXT_TAGS = {"xlarge": "text-xlarge", "large": "roomy"}     # 34 px and 30 px against 28 px
 CODE_SIZES = {tag: (line_px, width) for _, _, tag, line_px, width, _ in LARGER}
@@ -632,8 +642,37 @@ def plan(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         cells += [cell for slide in _by_slide(compact(slides)) for cell in _enlarged(slide)]
         takeaways.append(takeaway if 0 < len(takeaway) <= SUMMARY_CHARACTERS else section.title)
     cells += _enlarged([_slide("## Summary\n\n" + (summary or "\n".join(f"- {t}" for t in takeaways)))])
+    numbers = constants(nb)
+    for cell in cells:
+        if cell.cell_type == "code" and not cell.get("outputs") and numbers:
+            cell.source = re.sub(r"\b(%s)\b" % "|".join(numbers), lambda m: numbers[m.group(1)], cell.source)
     deck = nbformat.v4.new_notebook(cells=cells, metadata=dict(nb.metadata))
     return deck
+
+
+def constants(nb: nbformat.NotebookNode) -> dict[str, str]:
+    """The notebook's numeric constants (``EPOCHS, BATCH = 25, 256``), each set once: a slide shows
+    their values, since the cell that sets them is not on it."""
+    found: dict[str, set] = {}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:                                  # IPython magics
+            continue
+        for node in tree.body:
+            if not isinstance(node, ast.Assign) or len(node.targets) != 1:
+                continue
+            target, value = node.targets[0], node.value
+            pairs = (zip(target.elts, value.elts) if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple)
+                     else [(target, value)])
+            for name, number in pairs:
+                if isinstance(name, ast.Name) and name.id.isupper():
+                    plain = isinstance(number, ast.Constant) and type(number.value) in (int, float)
+                    found.setdefault(name.id, set()).add(ast.unparse(number) if plain else None)
+    return {name: values.pop() for name, values in found.items()             # not a one-letter symbol, nor a seed
+            if len(values) == 1 and None not in values and len(name) >= 4 and "SEED" not in name}
 
 
 def main(argv: list[str]) -> int:

@@ -75,3 +75,21 @@ def test_latent_grid_outlines_the_marked_cells():
     assert centres[0][0].tolist() == [0.5, 2.5] and centres[0][-1].tolist() == [2.5, 0.5]  # cell centres
     with pytest.raises(ValueError, match="mark"):
         plotting.latent_grid(lambda z: np.zeros((len(z), 4, 4)), n=3, mark=np.zeros((2, 2), bool))
+
+
+@pytest.mark.parametrize("nrows", [2, 10])
+def test_a_grid_leaves_no_blank_above_or_below_its_images_and_a_tall_one_has_larger_row_labels(nrows):
+    images = np.random.default_rng(0).random((10 * nrows, 28, 28))
+    fig = plotting.image_grid(images, ncols=10, row_labels=[f"y = {i}" for i in range(nrows)], title="t")
+    ax = fig.axes[0]
+    ax.apply_aspect()
+    blank = (ax.get_position(original=True).height - ax.get_position().height) * fig.get_size_inches()[1]
+    assert blank < 0.06, f"{blank:.2f} in of the figure's height holds no image"
+    size = ax.get_yticklabels()[0].get_fontsize()
+    # shown on a 720 px slide, a 10-row grid is scaled to about half: its labels must still read
+    assert size == (plotting.LABEL_PT if nrows == 2 else 24), size
+    long = plotting.image_grid(images, ncols=10, row_labels=[f"z{i} (KL 0.8) ← width (gap 0.15)" for i in range(nrows)])
+    label = long.axes[0].get_yticklabels()[0]
+    long.canvas.draw()
+    share = label.get_window_extent().width / long.axes[0].get_window_extent().width
+    assert label.get_fontsize() == plotting.LABEL_PT or share <= 0.2, "long labels may not crowd out the images"

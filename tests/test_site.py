@@ -180,6 +180,12 @@ def test_no_solution_appears_anywhere_on_the_site(built):
         assert not found, f"{page.relative_to(built)} shows solution lines of {solutions[found[0]]}: {found[:3]}"
 
 
+def test_on_a_phone_the_sidebar_contents_and_search_open_at_a_tap(built, browser):
+    opened = browser.taps(built / "site" / "lectures" / "03_reparameterization.html")
+    assert opened == {".primary-toggle": ["pst-primary-sidebar-modal"], ".secondary-toggle": ["pst-secondary-sidebar-modal"],
+                      ".search-button__button": ["pst-search-dialog"]}, opened
+
+
 def test_search_finds_reparameterization(built, browser):
     hits = browser.search(built / "site" / "search.html", "reparameterization")
     assert "lectures/03_reparameterization.html" in hits, f"search results: {hits}"
@@ -455,14 +461,16 @@ def test_a_table_a_cell_prints_renders_as_a_table(built):
     assert "<table" in (built / "site" / "lectures" / "03_reparameterization.html").read_text()
 
 
-def test_the_start_page_leads_to_each_lecture_its_slides_and_its_exercises_first(built):
+def test_the_start_page_and_each_lecture_page_lead_to_its_slides_and_its_exercises(built):
     site = built / "site"
     index = (site / "index.html").read_text()
     assert index.find('href="lectures/') < index.find('id="quick-start"'), "the lectures come after the install"
     for lecture in LECTURES:
+        page = (site / "lectures" / f"{lecture.stem}.html").read_text()
         for href in (f"lectures/{lecture.stem}.html", f"slides/{lecture.stem}.slides.html", f"exercises/{lecture.name}"):
             assert f'href="{href}"' in index, f"the start page does not link {href}"
             assert (site / href).is_file(), f"{href} is linked but not built"
+            assert href.startswith("lectures/") or f'href="../{href}"' in page, f"{lecture.stem}'s page does not link {href}"
         student = nbformat.read(site / "exercises" / lecture.name, as_version=4)
         assert any("raise NotImplementedError" in c.source for c in student.cells), f"{lecture.name}: not the stubs"
 
@@ -472,22 +480,21 @@ def test_every_figure_on_a_lecture_page_says_what_it_shows(built):
         html = (built / "site" / "lectures" / f"{lecture.stem}.html").read_text()
         alts = [a.get("alt", "") for a in _tags(html, "img") if "_images/" in a.get("src", "")]
         assert alts, f"{lecture.stem}: no figure found"
-        bad = [a for a in alts if not a.startswith("Figure in “") or len(a) < 25 or "\\" in a or "$" in a]
+        bad = [a for a in alts if not a.startswith("Figure") or len(a) < 25 or "\\" in a or "$" in a]
         assert not bad, f"{lecture.stem}: figures without a readable description: {bad[:3]}"
 
 
-def test_a_figure_is_described_by_its_section_and_the_sentence_after_it():
+def test_a_figure_is_described_by_its_titles_and_labels_and_the_sentence_after_it():
     figure = nbformat.v4.new_output("display_data", data={"image/png": _png()})
     cells = [nbformat.v4.new_markdown_cell("## 2 · The codes\n\nText."),
              nbformat.v4.new_code_cell("plot()", outputs=[figure]),
-             nbformat.v4.new_markdown_cell("The digits form clusters in $\\mathbb{R}^2$ under $q_\\phi$. More."),
-             nbformat.v4.new_code_cell("plot()", outputs=[figure]),
+             nbformat.v4.new_markdown_cell("The digits form clusters in $\\mathbb{R}^2$ under $q_\\phi$: most of them. More."),
+             nbformat.v4.new_code_cell('ax.set_title("Codes of the test digits"); ax.set_xlabel(f"code {j}")', outputs=[figure]),
              nbformat.v4.new_markdown_cell("## 3 · Next")]
     page = build_site.lecture_page(nbformat.v4.new_notebook(cells=cells), "x.ipynb")
     alts = [c.metadata.get("mystnb", {}).get("image", {}).get("alt") for c in page.cells]
     assert alts == [None, "Figure in “2 · The codes”. The digits form clusters in R^2 under q_φ.", None,
-                    "Figure in “2 · The codes”.", None]
-
+                    "Figure: Codes of the test digits.", None]
 
 
 def test_the_emptier_a_slide_the_larger_its_equations_and_text_but_never_past_its_room():
@@ -501,3 +508,27 @@ def test_the_emptier_a_slide_the_larger_its_equations_and_text_but_never_past_it
     assert {"roomy", "math-large"} <= fuller and "math-xlarge" not in fuller, fuller
     full, height = tags("One sentence.\n\n" + "\n\n".join(["$$\\frac{a}{b} = c$$"] * 6))
     assert height > 0.7 * deck.ROOM_HEIGHT and not full & {"roomy", "text-xlarge", "math-large", "math-xlarge"}, "a full slide keeps its sizes"
+
+
+def test_a_slide_shows_the_values_of_the_constants_set_in_a_cell_it_does_not_show():
+    setup = nbformat.v4.new_code_cell("EPOCHS, BATCH = 25, 256\nSEED = 0\nRATE = 2e-3\nWIDTH = compute()")
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# T\n\n## Setup"), setup,
+        nbformat.v4.new_markdown_cell("## One\n\nIt begins with one sentence."),
+        nbformat.v4.new_code_cell("model.fit(x, epochs=EPOCHS, batch_size=BATCH, width=WIDTH, lr=RATE, seed=SEED)"),
+        nbformat.v4.new_markdown_cell("## Summary\n\n- done")])
+    shown = [c.source for s in _slides(nb) for c in s if c.cell_type == "code"]
+    assert shown == ["model.fit(x, epochs=25, batch_size=256, width=WIDTH, lr=0.002, seed=SEED)"], shown
+
+
+def test_a_table_of_results_stays_apart_from_the_equations_and_code_that_set_it_up():
+    table = nbformat.v4.new_output("display_data", data={"text/markdown": "| model | accuracy |\n|---|---|\n| M2 | 90 % |",
+                                                         "text/plain": "table"})
+    slides = _deck_of([nbformat.v4.new_markdown_cell("It stacks two models.\n\n$$z_1 \\sim q(z_1 \\mid x)$$"),
+                       nbformat.v4.new_code_cell("m1 = Model()\nm1.fit(x)"),
+                       nbformat.v4.new_code_cell("show(accuracies)", outputs=[table]),
+                       nbformat.v4.new_markdown_cell("The stacked model leads.")])
+    shown = lambda s: "\n".join(c.source for c in s if c.metadata["slideshow"]["slide_type"] != "notes")
+    with_table = [s for s in slides if "| M2 |" in shown(s)]
+    assert len(with_table) == 1 and "$$" not in shown(with_table[0]) and "m1 = Model()" not in shown(with_table[0])
+    assert any("$$" in shown(s) and "m1 = Model()" in shown(s) for s in slides), "the set-up keeps its own slide"

@@ -45,6 +45,7 @@ def _as_images(images) -> np.ndarray:
 
 GRID_GAP = 2  # white pixels between neighbouring images of a grid
 TITLE_PT, LABEL_PT = 12, 13  # an image's title and a row's label: legible when projected
+PT_PER_ROW = 2.4  # a tall grid is shown smaller (a slide fits its height): its row labels grow with its rows
 
 
 def image_mosaic(images, ncols: int, gap: int = GRID_GAP, band: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -76,8 +77,13 @@ def image_grid(images, ncols: int = 10, titles: Sequence[str] | None = None, tit
     if titles is not None and len(titles) < n:
         raise ValueError(f"titles: {len(titles)} titles for {n} images")
     inch_per_pixel = scale / (w + GRID_GAP)
+    nrows = max(1, -(-n // ncols))
     longest = max((len(t) for t in (titles or [])[:n]), default=0)
     title_pt = min(TITLE_PT, 72 * scale / (0.6 * longest)) if longest else TITLE_PT   # fits above its image
+    widest = max((len(str(label)) for label in (row_labels or [])[:nrows]), default=0)
+    # larger labels for a tall grid, as long as they take at most a sixth of the grid's width
+    fits = 72 * scale * ncols / 6 / (0.6 * widest) if widest else LABEL_PT
+    label_pt = max(LABEL_PT, min(PT_PER_ROW * nrows, fits))
     band = int(np.ceil(1.4 * title_pt / 72 / inch_per_pixel)) if longest else 0
     canvas, corners = image_mosaic(images, ncols, GRID_GAP, band)
     fig, ax = plt.subplots(figsize=(scale * ncols, inch_per_pixel * canvas.shape[0] + (0.3 if title else 0)))
@@ -86,10 +92,9 @@ def image_grid(images, ncols: int = 10, titles: Sequence[str] | None = None, tit
     for spine in ax.spines.values():
         spine.set_visible(False)
     ax.set_xticks([])
-    nrows = max(1, -(-n // ncols))
     if row_labels is not None:
         ax.set_yticks(band + np.arange(min(nrows, len(row_labels))) * (band + h + GRID_GAP) + (h - 1) / 2,
-                      [str(label) for label in row_labels[:nrows]], fontsize=LABEL_PT)
+                      [str(label) for label in row_labels[:nrows]], fontsize=label_pt)
         ax.tick_params(axis="y", length=0)
     else:
         ax.set_yticks([])
@@ -97,6 +102,13 @@ def image_grid(images, ncols: int = 10, titles: Sequence[str] | None = None, tit
         if text:
             ax.text(c + (w - 1) / 2, r - 1, text, ha="center", va="bottom", fontsize=title_pt)
     fig.tight_layout(pad=0.2)
+    for _ in range(3):  # the axes keep the images' aspect: take off the height their labels left blank
+        width, height = fig.get_size_inches()
+        ax.apply_aspect()
+        blank = (ax.get_position(original=True).height - ax.get_position().height) * height
+        if blank > 0.05:
+            fig.set_size_inches(width, height - blank)
+            fig.tight_layout(pad=0.2)
     if title:
         height = fig.get_size_inches()[1]
         fig.subplots_adjust(top=1 - 0.3 / height)

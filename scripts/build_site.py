@@ -99,8 +99,9 @@ def lecture_page(nb: nbformat.NotebookNode, where: str) -> nbformat.NotebookNode
     return nb
 
 
-GREEK = {name: chr(code) for name, code in [("alpha", 945), ("beta", 946), ("epsilon", 949), ("eta", 951),
-                                                ("theta", 952), ("mu", 956), ("sigma", 963), ("phi", 966)]}
+GREEK = {name: chr(code) for name, code in [
+    ("alpha", 945), ("beta", 946), ("epsilon", 949), ("varepsilon", 949), ("eta", 951), ("theta", 952),
+    ("mu", 956), ("sigma", 963), ("phi", 966)]}
 
 
 #: the words a figure's code gives it: its titles and axis labels (not an f-string's: its values are not in the code)
@@ -121,7 +122,7 @@ def alt_text(cells: list, index: int) -> str:
                     for m in [re.search(r"^#{1,3} (.+)$", c.source, re.M)] if m), "")
     labels = []
     for prefix, _, label in LABELS.findall(cells[index].source):
-        label = label.strip(" :,;")
+        label = label.replace("\\n", " ").strip(" :,;")
         if "f" in prefix and "{" in label:
             continue
         if (" " in label or len(label) >= 8) and label not in labels:

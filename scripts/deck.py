@@ -272,9 +272,33 @@ POINTER = re.compile(r"\s*\((?:[^()$]*\s)?(?:printed|above|below)(?:\s[^()$]*)?\
                      r"|\s*\((?:see |why[^()]*: )?\*?Details\*?[^()]*\)|\s*\((?:see )?[Ee]xercises? [^()]*\)")
 
 
+#: a sentence about what a deck does not show: the notebook's Details, exercises, widgets, cache
+ELSEWHERE = re.compile(r"\bDetails\b|\bexercises?\b|\bsliders?\b|\bbuttons?\b|\bcache\b|\bprinted (?:above|below)\b")
+
+
+def spoken(text: str) -> str:
+    """The text as a lecturer says it beside the slides: without pointers to what the deck does not
+    show, nor the sentences about it (display math and tables kept whole)."""
+    parts = []
+    for part in paragraphs(POINTER.sub("", text)):
+        if part.lstrip().startswith(("$$", "|", "#")):
+            parts.append(part)
+            continue
+        masked = re.sub(r"\$\$.*?\$\$|\$[^$]*\$", lambda m: "x" * len(m.group()), part, flags=re.DOTALL)
+        ends = [m.end() for m in re.finditer(r"[.!?](?=\s+[A-Z(*])", masked)] + [len(part)]
+        starts = [0] + ends[:-1]
+        if not ELSEWHERE.search(masked):
+            parts.append(part)                                   # as written, lists and line breaks kept
+            continue
+        kept = [part[a:b].strip() for a, b in zip(starts, ends) if not ELSEWHERE.search(masked[a:b])]
+        if any(kept):
+            parts.append(" ".join(k for k in kept if k))
+    return "\n\n".join(parts)
+
+
 def _notes(text: str) -> nbformat.NotebookNode:
-    """Speaker notes: the text as said, without pointers to what the deck does not show."""
-    return _slide(POINTER.sub("", text), "notes")
+    """Speaker notes: the text as said (see ``spoken``)."""
+    return _slide(spoken(text), "notes")
 
 
 def _said_after(cells: list, i: int) -> str:
@@ -320,7 +344,7 @@ def _section_slides(section: Section, seen_code: set[str]) -> tuple[list, str]:
             continue
         if cell.cell_type == "markdown":
             if slides and slides[-1].metadata["slideshow"]["slide_type"] == "notes":
-                slides[-1].source += "\n\n" + POINTER.sub("", cell.source)
+                slides[-1].source += "\n\n" + spoken(cell.source)
             else:
                 slides.append(_notes(cell.source))
             i += 1
@@ -498,6 +522,9 @@ def compact(cells: list) -> list:
             merged = _with_content(slide, previous, kind)
             if not fits(merged) and before == "text":        # the equations or code without the lead
                 merged = _with_content(slide, _without_prose(previous), kind, room=ROOM_HEIGHT - 24)  # tall math
+            if not fits(merged) and before == "text":        # nor a one-line constructor: the equations say it
+                merged = _with_content(slide, _without_prose(_without_one_liners(previous)), kind,
+                                       room=ROOM_HEIGHT - 24)
             if fits(merged):
                 joined[-1] = merged
                 continue
@@ -510,6 +537,13 @@ def compact(cells: list) -> list:
     return [cell for slide in joined for cell in slide]
 
 
+def _without_one_liners(slide: list) -> list:
+    """The slide without its code of one line (a model's constructor), which goes to the notes."""
+    kept = [c for c in slide if not (c.cell_type == "code" and len(c.source.strip().splitlines()) == 1)]
+    gone = [c.source for c in slide if c not in kept]
+    return kept + ([_notes("The code: `" + "`, `".join(gone) + "`.")] if gone else [])
+
+
 def _without_prose(slide: list) -> list:
     """The slide with its sentences moved to the speaker notes, its heading, equations and code kept."""
     kept, said = [], []
@@ -517,7 +551,7 @@ def _without_prose(slide: list) -> list:
         cell = nbformat.from_dict(cell)
         if cell.cell_type == "markdown" and cell.metadata["slideshow"]["slide_type"] != "notes":
             parts = paragraphs(cell.source)
-            prose = [p for p in parts if not _heading(p.splitlines()[0]) and not p.lstrip().startswith("$$")]
+            prose = [p for p in parts if not _heading(p.splitlines()[0]) and not p.lstrip().startswith(("$$", "|"))]
             said += prose
             cell.source = "\n\n".join(p for p in parts if p not in prose)
         kept.append(cell)

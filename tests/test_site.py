@@ -306,12 +306,12 @@ def test_an_equation_joins_its_figure_without_the_lead_that_would_crowd_it():
 def test_code_alone_on_a_slide_is_set_larger_only_where_its_longest_line_still_fits():
     lead = nbformat.v4.new_markdown_cell("It begins with one sentence.")
     short = nbformat.v4.new_code_cell("model = Model()\nmodel.fit(x)")
-    long = nbformat.v4.new_code_cell("model.fit(x_train, epochs=EPOCHS, batch_size=BATCH, validation_data=x_test_images)")
+    long = nbformat.v4.new_code_cell("model.fit(x_train_set, epochs=EPOCHS, batch_size=BATCH, validation_data=x_test_images)")
     larger = lambda slides: [bool({"code-large", "code-xlarge"} & set(c.metadata.get("tags", []))) for s in slides
                               for c in s if c.cell_type == "code" and not c.get("outputs")]
     assert larger(_deck_of([lead, short])) == [True]
-    assert larger(_deck_of([lead, long])) == [False], "an 84-character line would not fit at the larger size"
-    commented = nbformat.v4.new_code_cell("for seed in SEEDS:" + " " * 18 + "# every seed, without the classification term\n"
+    assert larger(_deck_of([lead, long])) == [False], "a 86-character line would not fit at the larger size"
+    commented = nbformat.v4.new_code_cell("for seed in SEEDS:" + " " * 24 + "# every seed, without the classification term\n"
                                           "    model[seed] = Model(alpha=0.0)")
     shown = [c for s in _deck_of([lead, commented]) for c in s if c.cell_type == "code"]
     assert shown[0].source == "for seed in SEEDS:\n    model[seed] = Model(alpha=0.0)", "the comment that made it too wide goes"
@@ -532,3 +532,11 @@ def test_a_table_of_results_stays_apart_from_the_equations_and_code_that_set_it_
     with_table = [s for s in slides if "| M2 |" in shown(s)]
     assert len(with_table) == 1 and "$$" not in shown(with_table[0]) and "m1 = Model()" not in shown(with_table[0])
     assert any("$$" in shown(s) and "m1 = Model()" in shown(s) for s in slides), "the set-up keeps its own slide"
+
+
+def test_speaker_notes_leave_out_what_the_deck_does_not_show():
+    said = deck.spoken("The ELBO rises (printed above). Its caveats are in *Details*. The KL falls, "
+                       "as $\\mathrm{KL}(q \\| p) \\ge 0$ says.\n\n- a list\n- kept as written\n\n"
+                       "Move the sliders to see it. The code is `vae_tf.VAE`.")
+    assert said == ("The ELBO rises. The KL falls, as $\\mathrm{KL}(q \\| p) \\ge 0$ says.\n\n- a list\n- kept as written"
+                    "\n\nThe code is `vae_tf.VAE`."), said

@@ -190,7 +190,7 @@ def training_curves(histories: Mapping[str, Mapping[str, Sequence[float]]] | Map
     if histories and all(isinstance(v, Sequence) for v in histories.values()):
         histories = {"": histories}
     key_labels = dict(key_labels or {})
-    fig, ax = plt.subplots(figsize=(8, 3.4))
+    fig, ax = plt.subplots(figsize=(9, 4.4))
     for i, (name, hist) in enumerate(histories.items()):
         for j, key in enumerate(keys):
             if key not in hist:
@@ -206,7 +206,8 @@ def training_curves(histories: Mapping[str, Mapping[str, Sequence[float]]] | Map
     ax.set_ylabel(ylabel or ", ".join(keys))
     if title:
         ax.set_title(title)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))     # beside the axes: never over a curve
+    # under the axes, never over a curve, and the plot keeps the figure's width
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=2)
     fig.tight_layout()
     return fig
 

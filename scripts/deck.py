@@ -16,10 +16,14 @@
   - then, where they fit on one 1280 x 720 slide by the estimate of ``height``, a section's
     slides are joined: code and tables under the text before them, and a lead sentence beside or
     above the figure after it, or, where the lead does not fit, the equations and code above it
-    without their sentence (which goes to the notes), as long as the figure covers 41 % of the
-    slide, so that no slide holds a heading and a line alone;
-  - a slide left without a figure or table is set larger where it has room (code at 24 px where
-    its lines fit, prose at 30 px on a slide less than 60 % full);
+    without their sentence (which goes to the notes), and where even that does not fit, with the
+    sentence under a wide figure moved to the notes too, as long as the figure covers 41 % of the
+    slide, so that no slide holds a heading and a line alone; the notes then say the set-up first;
+  - two strips of images (figures under 40 % of a slide however large) in a row share a slide
+    where they fit;
+  - a slide left without a figure is set larger where it has room (see ``LARGER``: code where its
+    lines fit, prose and display math on a slide less than 70 % or 55 % full), and a table on a
+    slide less than 55 % full at 30 px where its columns fit;
 - a **summary** slide: the notebook's Summary, else each section's takeaway.
 
 Seeding (``keras.utils.set_random_seed``) is never shown; Keras' ``compile`` and ``fit`` are shown
@@ -398,7 +402,8 @@ def _lines(text: str, width: float, size: float) -> int:
     return max(1, math.ceil(len(printed) / (width / (0.5 * size))))
 
 
-def text_height(markdown: str, width: float = ROOM_WIDTH, math_scale: float = 1.0) -> float:
+def text_height(markdown: str, width: float = ROOM_WIDTH, math_scale: float = 1.0,
+                table_scale: float = 1.0) -> float:
     """The height (px) the slide template gives ``markdown`` in a column ``width`` px wide (display
     math ``math_scale`` times its usual size)."""
     height = 0.0
@@ -411,10 +416,13 @@ def text_height(markdown: str, width: float = ROOM_WIDTH, math_scale: float = 1.
             for block in re.findall(r"\$\$(.*?)\$\$", part, flags=re.DOTALL) or [part]:
                 for line in re.split(r"\\\\(?![a-zA-Z])", block):       # the rows of an aligned block
                     tall = re.search(r"\\(frac|sum|prod|int|sqrt)", line)
+                    limits = re.search(r"\\(sum|prod)_(\{[^}]*\}|\S)\^", line)   # limits above and below
                     braced = re.search(r"\\(underbrace|overbrace)", line)
-                    height += ((90 if tall else 62) + (40 if braced else 0)) * math_scale
+                    size = 130 if limits else 110 if re.search(r"\\(sum|prod)_", line) else 90 if tall else 62
+                    height += (size + (40 if braced else 0)) * math_scale
         elif part.lstrip().startswith("|"):
-            height += 46 * (len(part.strip().splitlines()) - 1) + 24
+            wraps = math.ceil(_table_width(part, 24 * table_scale) / width)   # lines per row
+            height += ((46 + 27 * (wraps - 1)) * (len(part.strip().splitlines()) - 1) + 24) * table_scale
         else:
             items = re.split(r"\n(?=- )", part)
             height += sum(_lines(item, width - 34 * (len(items) > 1), 28) * 38 + 12 for item in items) + 16
@@ -449,7 +457,8 @@ def height(slide: list) -> float:
             total += per_line * len(cell.source.splitlines()) + 44
         else:
             math = next((MATH_SCALES[t] for t in tags if t in MATH_SCALES), 1.0)
-            total += scale * text_height(cell.source, width / scale, math)
+            table = TABLE_LARGE[1] / 24 if TABLE_LARGE[0] in tags else 1.0
+            total += scale * text_height(cell.source, width / scale, math, table / scale)
     return max(total, figures[0][1]) if side else total
 
 
@@ -525,9 +534,22 @@ def compact(cells: list) -> list:
             if not fits(merged) and before == "text":        # nor a one-line constructor: the equations say it
                 merged = _with_content(slide, _without_prose(_without_one_liners(previous)), kind,
                                        room=ROOM_HEIGHT - 24)
+            if not fits(merged) and kind == "wide":          # the figure's sentence said, not written
+                bare = _without_takeaway(slide)
+                for setup in (previous, _without_prose(previous)) if before == "text" else (previous,):
+                    merged = merged if fits(merged) else _with_content(bare, setup, kind, room=ROOM_HEIGHT - 24)
             if fits(merged):
                 joined[-1] = merged
                 continue
+        if before == "wide" and kind == "wide" and all(_strip(c) for c in previous + slide if _figure_size(c)):
+            for a, b in ((previous, slide), (_without_takeaway(previous), _without_takeaway(slide))):
+                strips = _notes_last(a + _continued(b), [])
+                if height(strips) <= ROOM_HEIGHT:            # two strips of images, one slide
+                    joined[-1] = strips
+                    break
+            else:
+                joined.append(slide)
+            continue
         shown = [c for c in _continued(slide) if c.metadata["slideshow"]["slide_type"] != "notes"]
         if previous and kind == "text" and len(shown) == 1 and shown[0].cell_type == "code" \
                 and len(shown[0].source.strip().splitlines()) == 1:
@@ -535,6 +557,26 @@ def compact(cells: list) -> list:
             continue                                      # one line of code alone says little
         joined.append(slide)
     return [cell for slide in joined for cell in slide]
+
+
+def _strip(cell) -> bool:
+    """A figure that covers under 40 % of the slide however large it is drawn: a strip of images."""
+    width, tall = _figure_size(cell)
+    return width * tall < 0.4 * 1280 * 720
+
+
+def _without_takeaway(slide: list) -> list:
+    """A wide figure's slide with the sentence under its figure moved to the speaker notes, where
+    it comes before the slide's other notes."""
+    at = next(i for i, c in enumerate(slide) if _figure_size(c))
+    said = [c for c in slide[at + 1:] if c.cell_type == "markdown"
+            and c.metadata["slideshow"]["slide_type"] != "notes" and c.source.strip()]
+    kept = [c for c in slide if c not in said]
+    notes = [i for i, c in enumerate(kept) if c.metadata["slideshow"]["slide_type"] == "notes"]
+    noted = " ".join(kept[i].source for i in notes)
+    said = [c for c in said if spoken(c.source).strip() not in noted]     # said once
+    spot = notes[0] if notes else len(kept)
+    return kept[:spot] + ([_notes(" ".join(c.source for c in said))] if said else []) + kept[spot:]
 
 
 def _without_one_liners(slide: list) -> list:
@@ -583,7 +625,7 @@ def _with_content(slide: list, previous: list, kind: str, room: float = ROOM_HEI
     if kind == "side":                                   # the text column: heading, then the lead
         head, _, rest = heading.source.strip().partition("\n")
         heading.source = "\n\n".join([head, *(c.source for c in content), rest.strip()]).strip()
-        return slide + notes
+        return _notes_last(slide, notes)
     figure = next(c for c in slide if _figure_size(c))
     width, tall = _figure_size(figure)
     shrunk = tall - max(0.0, height(slide) + height(content) - room)   # only what does not fit
@@ -593,7 +635,14 @@ def _with_content(slide: list, previous: list, kind: str, room: float = ROOM_HEI
         out.data["text/html"] = out.data["text/html"].replace(
             f"width: {round(width)}px; height: {round(tall)}px",
             f"width: {round(width * shrunk / tall)}px; height: {round(shrunk)}px")
-    return slide[:at + 1] + content + slide[at + 1:] + notes
+    return _notes_last(slide[:at + 1] + content + slide[at + 1:], notes)
+
+
+def _notes_last(slide: list, earlier_notes: list) -> list:
+    """The slide's shown cells, then the notes of the slide merged into it (said first: they set up
+    what it shows), then its own."""
+    is_notes = lambda c: c.metadata["slideshow"]["slide_type"] == "notes"
+    return [c for c in slide if not is_notes(c)] + earlier_notes + [c for c in slide if is_notes(c)]
 
 
 #: the sizes a slide without a figure or table is set at, largest first, where it has room: its code
@@ -634,6 +683,27 @@ def _without_trailing_comments(cell):
     return cell
 
 
+#: a sparse slide's table, set at 30 px instead of 24 px where its rows still fit the width
+TABLE_LARGE = ("table-large", 30)
+
+
+def _table_width(markdown: str, size: float) -> float:
+    """The width (px) a markdown table takes unwrapped at ``size`` px: half an em per character of
+    each column's widest cell (more than digits take, less than bold headings), plus padding."""
+    rows = [[c.strip() for c in line.strip().strip("|").split("|")]
+            for line in markdown.splitlines() if line.strip().startswith("|") and "---" not in line]
+    if not rows:
+        return 0.0
+    widths = [max(len(re.sub(r"\$([^$]*)\$", lambda m: "x" * (len(m.group(1)) // 3 + 1), row[k]))
+                  for row in rows if k < len(row)) for k in range(len(rows[0]))]
+    return sum(0.5 * size * w + 28 for w in widths)
+
+
+def _table_fits(cell, size: float = TABLE_LARGE[1]) -> bool:
+    """Whether a markdown cell's table (if any) fits the slide's width at ``size`` px unwrapped."""
+    return cell.cell_type != "markdown" or _table_width(cell.source, size) <= ROOM_WIDTH
+
+
 def _enlarged(slide: list) -> list:
     """A slide without a figure or table set larger where it has room (see ``LARGER``): on a slide
     less than 55 % or 70 % full, its text (tags ``text-xlarge``, ``roomy``), display math (``math-xlarge``,
@@ -641,7 +711,18 @@ def _enlarged(slide: list) -> list:
     (``code-xlarge``, ``code-large``, where its longest line still fits), as long as the slide stays
     within its room; otherwise only its code, where it fits at the larger size."""
     table = any(c.cell_type == "markdown" and re.search(r"^\s*\|", c.source, re.M) for c in slide)
-    if table or any(_figure_size(c) for c in slide) or any(c.metadata.get("deck_kept") for c in slide):
+    if any(_figure_size(c) for c in slide) or any(c.metadata.get("deck_kept") for c in slide):
+        return slide
+    if table:                                      # a sparse table and its sentence, set larger
+        if height(slide) < LARGER[0][1] * ROOM_HEIGHT and all(map(_table_fits, slide)):
+            larger = [nbformat.from_dict(c) for c in slide]
+            for cell in larger:
+                if cell.cell_type == "markdown" and cell.metadata["slideshow"]["slide_type"] != "notes":
+                    table_here = re.search(r"^\s*\|", cell.source, re.M)
+                    cell.metadata["tags"] = [*cell.metadata.get("tags", []),
+                                             TABLE_LARGE[0] if table_here else TEXT_TAGS["large"]]
+            if height(larger) <= ROOM_HEIGHT:
+                return larger
         return slide
     slide = [_without_trailing_comments(c) if c.cell_type == "code" and not c.get("outputs") else c for c in slide]
     code = [c for c in slide if c.cell_type == "code" and not c.get("outputs")]

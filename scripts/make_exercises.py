@@ -11,8 +11,10 @@ copied as they are.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
+import textwrap
 from pathlib import Path
 
 import nbformat
@@ -20,6 +22,17 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[1]
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 HINT = re.compile(r"^\s*#\s*Hint:\s*(.*)$")
+
+
+def _stub(indent: str, message: str, width: int = 88) -> list[str]:
+    """``raise NotImplementedError(message)``, its message split over lines where it is too wide."""
+    line = f"{indent}raise NotImplementedError({message!r})"
+    if len(line) <= width:
+        return [line]
+    chunks = textwrap.wrap(message, width - len(indent) - 6, drop_whitespace=False)
+    quoted = [json.dumps(chunk, ensure_ascii=False) for chunk in chunks]
+    return [f"{indent}raise NotImplementedError("] + [f"{indent}    {q}" for q in quoted[:-1]] \
+        + [f"{indent}    {quoted[-1]})"]
 
 
 def strip_solutions(source: str, where: str) -> str:
@@ -33,7 +46,7 @@ def strip_solutions(source: str, where: str) -> str:
             indent = line[: len(line) - len(line.lstrip())]
             message = hint or "write this part"
             out.append(f"{indent}# YOUR CODE HERE")
-            out.append(f"{indent}raise NotImplementedError({message!r})")
+            out += _stub(indent, message)
             continue
         if END in line:
             if not inside:

@@ -46,6 +46,15 @@ def test_solutions_become_stubs_with_the_hint():
     exec(stub.replace("print(f)", ""), namespace)
     with pytest.raises(NotImplementedError, match="square it"):
         namespace["f"](3)
+    hint = "divide by the batch size, labeled and unlabeled together, not by each group's size, then add it"
+    long = make_exercises.strip_solutions(f"def g():\n    # Hint: {hint}\n    ### BEGIN SOLUTION\n    return 1\n"
+                                          "    ### END SOLUTION", "test")
+    stub_lines = long.split("# YOUR CODE HERE")[1].splitlines()
+    assert len(stub_lines) > 2 and max(map(len, stub_lines)) <= 88, "a long hint is split over lines"
+    exec(long, namespace)
+    with pytest.raises(NotImplementedError) as raised:
+        namespace["g"]()
+    assert str(raised.value) == hint, "and reads whole when raised"
     with pytest.raises(ValueError, match="without"):
         make_exercises.strip_solutions("### BEGIN SOLUTION\nx = 1", "cell 3")
     with pytest.raises(ValueError, match="cell 4"):

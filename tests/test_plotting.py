@@ -63,6 +63,16 @@ def test_markdown_table_formats_rows():
     assert [line.replace("\\|", "").count("|") for line in table.data.splitlines()] == [3, 3, 3]
 
 
+def test_seed_table_gives_each_model_its_mean_and_spread():
+    table = plotting.seed_table({"M2": [0.80, 0.90, 0.85]}, [0, 1, 2], "model",
+                                single=[("chance", 0.1)])
+    assert table.data.splitlines() == [
+        "| model | seed 0 | seed 1 | seed 2 | mean | spread (max − min) |", "|---|---|---|---|---|---|",
+        "| M2 | 80.0% | 90.0% | 85.0% | 85.0% | 10.0% |", "| chance |  |  |  | 10.0% |  |"]
+    with pytest.raises(ValueError, match="'M2'.*2 values for 3 seeds"):
+        plotting.seed_table({"M2": [0.8, 0.9]}, [0, 1, 2], "model")
+
+
 def test_latent_grid_outlines_the_marked_cells():
     mark = np.zeros((3, 3), bool)
     mark[0, 2] = mark[2, 0] = True

@@ -303,6 +303,20 @@ def test_an_equation_joins_its_figure_without_the_lead_that_would_crowd_it():
     assert notes.count("It begins with a sentence") == 1, "the lead is said once, in the notes"
 
 
+def test_a_set_up_joins_its_figure_with_the_figures_sentence_said_and_its_notes_said_first():
+    setup = nbformat.v4.new_markdown_cell("It begins with the set-up.\n\n"
+                                          + "\n\n".join(f"$$a_{i} = \\frac{{b}}{{c}}$$" for i in range(2)))
+    said = nbformat.v4.new_markdown_cell("The figure shows a rise. More about the rise.")
+    slides = _deck_of([setup, _figure_cell(400, 180), said])
+    assert len(slides) == 3, "the equations and the figure share one slide"
+    joined = slides[1]
+    shown, notes = _text(joined), [c.source for c in joined if c.metadata["slideshow"]["slide_type"] == "notes"]
+    assert "\\frac{b}{c}" in shown and "The figure shows a rise." not in shown
+    assert [n.startswith("It begins with the set-up.") for n in notes] == [True, False], \
+        "the set-up is said before what the figure shows"
+    assert " ".join(notes).count("The figure shows a rise.") == 1, "the figure's sentence is said once"
+
+
 def test_code_alone_on_a_slide_is_set_larger_only_where_its_longest_line_still_fits():
     lead = nbformat.v4.new_markdown_cell("It begins with one sentence.")
     short = nbformat.v4.new_code_cell("model = Model()\nmodel.fit(x)")
@@ -532,6 +546,20 @@ def test_a_table_of_results_stays_apart_from_the_equations_and_code_that_set_it_
     with_table = [s for s in slides if "| M2 |" in shown(s)]
     assert len(with_table) == 1 and "$$" not in shown(with_table[0]) and "m1 = Model()" not in shown(with_table[0])
     assert any("$$" in shown(s) and "m1 = Model()" in shown(s) for s in slides), "the set-up keeps its own slide"
+
+
+def test_a_sparse_table_is_set_larger_where_its_columns_still_fit():
+    def table_slide(rows):
+        out = nbformat.v4.new_output("display_data", data={"text/markdown": rows, "text/plain": "table"})
+        slides = _deck_of([nbformat.v4.new_markdown_cell("It measures."),
+                           nbformat.v4.new_code_cell("show(result)", outputs=[out]),
+                           nbformat.v4.new_markdown_cell("The first leads.")])
+        return next(s for s in slides if "|---" in _text(s))
+    tags = lambda slide: {t for c in slide for t in c.metadata.get("tags", [])}
+    assert "table-large" in tags(table_slide("| model | accuracy |\n|---|---|\n| M2 | 90 % |"))
+    wide = "| " + " | ".join(f"a rather long column heading {k}" for k in range(4)) + " |\n|" + "---|" * 4 \
+        + "\n| " + " | ".join("1" for _ in range(4)) + " |"
+    assert "table-large" not in tags(table_slide(wide)), "a table that would not fit the width keeps its size"
 
 
 def test_speaker_notes_leave_out_what_the_deck_does_not_show():

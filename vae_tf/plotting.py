@@ -224,6 +224,22 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence], floatfmt: s
     return Markdown("\n".join(lines))
 
 
+def seed_table(results: Mapping[str, Sequence[float]], seeds: Sequence[int], header: str,
+               single: Sequence[tuple[str, float]] = ()):
+    """Shares over several seeds as a table: one row per model, each seed, the mean and the
+    spread (max − min). ``single`` adds rows of one share each (a reference), in the mean column."""
+    rows = []
+    for name, shares in results.items():
+        shares = np.asarray(shares, float)
+        if len(shares) != len(seeds):
+            raise ValueError(f"results[{name!r}]: {len(shares)} values for {len(seeds)} seeds")
+        rows.append([name] + [f"{v:.1%}" for v in shares]
+                    + [f"{shares.mean():.1%}", f"{np.ptp(shares):.1%}"])
+    rows += [[name] + [""] * len(seeds) + [f"{share:.1%}", ""] for name, share in single]
+    return markdown_table([header] + [f"seed {s}" for s in seeds] + ["mean", "spread (max − min)"],
+                          rows)
+
+
 def traversal_codes(center, dims: Sequence[int], values) -> np.ndarray:
     """Codes that sweep one dimension at a time around ``center``: shape [len(dims) · len(values), D].
 

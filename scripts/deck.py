@@ -16,8 +16,7 @@
   - then, where they fit on one 1280 x 720 slide by the estimate of ``height``, a section's
     slides are joined: code and tables under the text before them, and a lead sentence beside or
     above the figure after it, or, where the lead does not fit, the equations and code above it
-    without their sentence (which goes to the notes), and where even that does not fit, with the
-    sentence under a wide figure moved to the notes too, as long as the figure covers 41 % of the
+    without their sentence (which goes to the notes), as long as the figure covers 41 % of the
     slide, so that no slide holds a heading and a line alone; the notes then say the set-up first;
   - two strips of images (figures under 40 % of a slide however large) in a row share a slide
     where they fit;
@@ -207,19 +206,35 @@ def _shown_source(cell) -> list[str]:
 #: the lines of Keras' training routine: seeding, ``compile`` and ``fit``
 TRAINING_LINE = re.compile(r"\s*(keras\.utils\.set_random_seed\(|[\w\[\]]+\.(compile|fit)\()")
 SEED_LINE = re.compile(r"\s*keras\.utils\.set_random_seed\(")
+EMPTY_CONTAINER = re.compile(r"\s*[\w, ]+=\s*(\{\}|\[\])(\s*,\s*(\{\}|\[\]))*\s*(#.*)?$")   # results = {}: book-keeping
+
+
+def _statements(source: str) -> list[list[str]]:
+    """The source's lines grouped by statement: a call continued over lines stays with its first."""
+    groups, depth = [], 0
+    for line in source.splitlines():
+        if depth > 0 and groups:
+            groups[-1].append(line)
+        else:
+            groups.append([line])
+        code = re.sub(r"#.*$", "", re.sub(r"(\"[^\"]*\"|'[^']*')", "", line))
+        depth = max(0, depth + sum(code.count(c) for c in "([{") - sum(code.count(c) for c in ")]}"))
+    return groups
 
 
 def _without_repeated_training(source: str, seen: set[str]) -> str:
     """The code as a deck shows it: never the seeding (set-up); Keras' training routine
     (``compile``, ``fit``) in full the first time, later only the model being trained, and nothing
     where the rest is a loop over seeds that only builds models."""
-    lines = [line for line in source.splitlines() if not SEED_LINE.match(line)]
-    if not any(TRAINING_LINE.match(line) for line in lines):
+    statements = [st for st in _statements(source) if not SEED_LINE.match(st[0])
+                  and not EMPTY_CONTAINER.match(st[0])]
+    lines = [line for st in statements for line in st]
+    if not any(TRAINING_LINE.match(st[0]) for st in statements):
         return "\n".join(lines)
     if "training routine" not in seen:
         seen.add("training routine")
         return "\n".join(lines)
-    kept = [line for line in lines if not TRAINING_LINE.match(line)]
+    kept = [line for st in statements if not TRAINING_LINE.match(st[0]) for line in st]
     body = [line for line in kept if line.strip() and not line.strip().startswith("#")]
     models = [re.sub(r"\d", "", call) for call in re.findall(r"vae_tf\.\w+\([^)]*\)", "\n".join(body))]
     if any(re.match(r"\s*for\s", line) for line in body) and len(body) <= 2 and models \
@@ -289,6 +304,7 @@ def spoken(text: str) -> str:
             parts.append(part)
             continue
         masked = re.sub(r"\$\$.*?\$\$|\$[^$]*\$", lambda m: "x" * len(m.group()), part, flags=re.DOTALL)
+        masked = re.sub(r"\b(e\.g|i\.e|et al|cf|vs|Fig|Eq)\.", lambda m: m.group()[:-1] + "x", masked)
         ends = [m.end() for m in re.finditer(r"[.!?](?=\s+[A-Z(*])", masked)] + [len(part)]
         starts = [0] + ends[:-1]
         if not ELSEWHERE.search(masked):
@@ -534,22 +550,14 @@ def compact(cells: list) -> list:
             if not fits(merged) and before == "text":        # nor a one-line constructor: the equations say it
                 merged = _with_content(slide, _without_prose(_without_one_liners(previous)), kind,
                                        room=ROOM_HEIGHT - 24)
-            if not fits(merged) and kind == "wide":          # the figure's sentence said, not written
-                bare = _without_takeaway(slide)
-                for setup in (previous, _without_prose(previous)) if before == "text" else (previous,):
-                    merged = merged if fits(merged) else _with_content(bare, setup, kind, room=ROOM_HEIGHT - 24)
             if fits(merged):
                 joined[-1] = merged
                 continue
         if before == "wide" and kind == "wide" and all(_strip(c) for c in previous + slide if _figure_size(c)):
-            for a, b in ((previous, slide), (_without_takeaway(previous), _without_takeaway(slide))):
-                strips = _notes_last(a + _continued(b), [])
-                if height(strips) <= ROOM_HEIGHT:            # two strips of images, one slide
-                    joined[-1] = strips
-                    break
-            else:
-                joined.append(slide)
-            continue
+            strips = _notes_last(previous + _continued(slide), [])
+            if height(strips) <= ROOM_HEIGHT:                # two strips of images, one slide
+                joined[-1] = strips
+                continue
         shown = [c for c in _continued(slide) if c.metadata["slideshow"]["slide_type"] != "notes"]
         if previous and kind == "text" and len(shown) == 1 and shown[0].cell_type == "code" \
                 and len(shown[0].source.strip().splitlines()) == 1:
@@ -563,20 +571,6 @@ def _strip(cell) -> bool:
     """A figure that covers under 40 % of the slide however large it is drawn: a strip of images."""
     width, tall = _figure_size(cell)
     return width * tall < 0.4 * 1280 * 720
-
-
-def _without_takeaway(slide: list) -> list:
-    """A wide figure's slide with the sentence under its figure moved to the speaker notes, where
-    it comes before the slide's other notes."""
-    at = next(i for i, c in enumerate(slide) if _figure_size(c))
-    said = [c for c in slide[at + 1:] if c.cell_type == "markdown"
-            and c.metadata["slideshow"]["slide_type"] != "notes" and c.source.strip()]
-    kept = [c for c in slide if c not in said]
-    notes = [i for i, c in enumerate(kept) if c.metadata["slideshow"]["slide_type"] == "notes"]
-    noted = " ".join(kept[i].source for i in notes)
-    said = [c for c in said if spoken(c.source).strip() not in noted]     # said once
-    spot = notes[0] if notes else len(kept)
-    return kept[:spot] + ([_notes(" ".join(c.source for c in said))] if said else []) + kept[spot:]
 
 
 def _without_one_liners(slide: list) -> list:
@@ -700,8 +694,9 @@ def _table_width(markdown: str, size: float) -> float:
 
 
 def _table_fits(cell, size: float = TABLE_LARGE[1]) -> bool:
-    """Whether a markdown cell's table (if any) fits the slide's width at ``size`` px unwrapped."""
-    return cell.cell_type != "markdown" or _table_width(cell.source, size) <= ROOM_WIDTH
+    """Whether a markdown cell's table (if any) fits the slide's width at ``size`` px, with room to
+    spare so that its headings stay on one line."""
+    return cell.cell_type != "markdown" or _table_width(cell.source, size) <= 0.85 * ROOM_WIDTH
 
 
 def _enlarged(slide: list) -> list:

@@ -120,11 +120,12 @@ RELATION = re.compile(r"=|\\sim\b|\\le|\\ge|\\approx|<|>|\\propto")
 
 def _equations(markdown: str) -> list[str]:
     """The display equations of ``markdown``; a block whose ``\\qquad``-separated parts are each
-    an equation (a relation in each) is cut into one line per part."""
+    an equation (a relation in each) is cut into one line per part, unless it is an environment
+    (``aligned``, ``gathered``) with rows of its own."""
     lines = []
     for block in re.findall(r"\$\$(.*?)\$\$", markdown, flags=re.DOTALL):
         parts = [part.strip() for part in block.split("\\qquad") if part.strip(" ,.\n")]
-        if len(parts) > 1 and not all(RELATION.search(part) for part in parts):
+        if len(parts) > 1 and (not all(RELATION.search(part) for part in parts) or "\\begin{" in block):
             parts = [block.strip()]
         lines += ["$$" + TRAILING.sub("", part) + "$$" for part in parts]
     return lines

@@ -29,7 +29,9 @@ Seeding (``keras.utils.set_random_seed``) is never shown; Keras' ``compile`` and
 once per deck, later only the model, and a loop that only builds an earlier model for other seeds
 not at all.
 
-The rest of the prose becomes the speaker notes of the slide it belongs to. The claim checks, the
+The rest of the prose becomes the speaker notes of the slide it belongs to: what is said about a
+figure on that figure's slide, and the text that sets up the next one (after the first's takeaway)
+on the next one's. The claim checks, the
 exercises and their solutions never appear. A lecturer overrides the rules per cell by giving it a
 slide type in JupyterLab's property inspector ("Slide Type"): "Skip" leaves it out; any other type
 puts the cell in the deck as it is, at its place, with that type.
@@ -322,6 +324,16 @@ def _notes(text: str) -> nbformat.NotebookNode:
     return _slide(spoken(text), "notes")
 
 
+def _at_heading(markdown: str) -> tuple[str, str]:
+    """The markdown split at its first heading after the start: what it says about what came
+    before, and what it sets up (the heading and the rest)."""
+    lines = markdown.splitlines()
+    at = next((k for k, line in enumerate(lines) if k and _heading(line)), None)
+    if at is None:
+        return markdown.strip(), ""
+    return "\n".join(lines[:at]).strip(), "\n".join(lines[at:]).strip()
+
+
 def _said_after(cells: list, i: int) -> str:
     """The text that comments on cell ``i``'s output: the next markdown cell, past code that shows
     nothing on a slide (checks, printing), unless another figure or table or a heading comes first."""
@@ -336,7 +348,7 @@ def _said_after(cells: list, i: int) -> str:
 
 def _section_slides(section: Section, seen_code: set[str]) -> tuple[list, str]:
     """The section's slides, and its takeaway (the first sentence said about its first figure)."""
-    slides, takeaway, pending = [], "", ""
+    slides, takeaway, pending, carry = [], "", "", ""
     cells = section.cells
     prose_before = []
     for cell in cells:
@@ -364,12 +376,21 @@ def _section_slides(section: Section, seen_code: set[str]) -> tuple[list, str]:
             i += 1
             continue
         if cell.cell_type == "markdown":
-            if slides and slides[-1].metadata["slideshow"]["slide_type"] == "notes":
-                slides[-1].source += "\n\n" + spoken(cell.source)
+            said_here, sets_up = _at_heading(cell.source)       # a subheading starts the next slide's set-up
+            after_prose = i > len(prose_before) and cells[i - 1].cell_type == "markdown"
+            if after_prose and i + 1 < len(cells) and cells[i + 1].cell_type == "code":
+                said_here, sets_up = "", cell.source.strip()        # the set-up of what the next cell shows
+            if carry or not said_here:
+                carry = "\n\n".join(t for t in (carry, said_here, sets_up) if t)
+            elif slides and slides[-1].metadata["slideshow"]["slide_type"] == "notes":
+                slides[-1].source += "\n\n" + spoken(said_here)
+                carry = sets_up
             else:
-                slides.append(_notes(cell.source))
+                slides.append(_notes(said_here))
+                carry = sets_up
             i += 1
             continue
+        start = len(slides)
         images, table = _images(cell), _table(cell)
         said = _slide_sentence(following) if following else ""
         for n, image in enumerate(images):
@@ -399,7 +420,12 @@ def _section_slides(section: Section, seen_code: set[str]) -> tuple[list, str]:
             seen_code.add(re.sub(r"\d", "", source))
             code = nbformat.v4.new_code_cell(source, metadata={"slideshow": {"slide_type": "-"}})
             slides += [_slide(f"### {section.title}: the code"), code]
+        if carry and len(slides) > start:                   # said where what it sets up is shown
+            slides.append(_notes(carry))
+            carry = ""
         i += 1
+    if carry:
+        slides.append(_notes(carry))
     if pending and slides:
         first = next(i for i, c in enumerate(slides) if i + 1 == len(slides)
                      or slides[i + 1].metadata["slideshow"]["slide_type"] in ("slide", "subslide"))

@@ -317,6 +317,17 @@ def test_a_set_up_joining_its_figure_is_said_before_what_the_figure_shows():
     assert setup_at and said_at and setup_at[0] < said_at[0], f"the set-up is said first: {notes}"
 
 
+def test_the_text_that_sets_up_a_figure_is_said_on_its_slide_not_the_one_before():
+    slides = _deck_of([nbformat.v4.new_markdown_cell("It begins."), _figure_cell(400, 150),
+                       nbformat.v4.new_markdown_cell("The first figure rises."),
+                       nbformat.v4.new_markdown_cell("Top row: the data. Bottom row: the model."),
+                       _figure_cell(400, 100), nbformat.v4.new_markdown_cell("The second falls.")])
+    notes = lambda slide: " ".join(c.source for c in slide if c.metadata["slideshow"]["slide_type"] == "notes")
+    first, second = [s for s in slides if any(c.get("outputs") for c in s)]
+    assert "Top row" not in notes(first) and "rises" in notes(first)
+    assert notes(second).index("Top row") < notes(second).index("The second falls"), notes(second)
+
+
 def test_repeated_training_code_leaves_the_slide_whole_statements_at_a_time():
     seen = set()
     deck._without_repeated_training("m = Model()\nm.compile(optimizer=Adam())\nm.fit(x)", seen)

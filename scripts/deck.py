@@ -26,8 +26,7 @@
 - a **summary** slide: the notebook's Summary, else each section's takeaway.
 
 Seeding (``keras.utils.set_random_seed``) is never shown; Keras' ``compile`` and ``fit`` are shown
-once per deck, later only the model, and a loop that only builds an earlier model for other seeds
-not at all.
+once per deck, later only the model, and a loop that only builds a model for each seed not at all.
 
 The rest of the prose becomes the speaker notes of the slide it belongs to: what is said about a
 figure on that figure's slide, and the text that sets up the next one (after the first's takeaway)
@@ -228,7 +227,7 @@ def _statements(source: str) -> list[list[str]]:
 def _without_repeated_training(source: str, seen: set[str]) -> str:
     """The code as a deck shows it: never the seeding (set-up); Keras' training routine
     (``compile``, ``fit``) in full the first time, later only the model being trained, and nothing
-    where the rest is a loop over seeds that only builds models."""
+    where the rest is a loop over seeds that only builds models (the slide's text says what they are)."""
     statements = [st for st in _statements(source) if not SEED_LINE.match(st[0])
                   and not EMPTY_CONTAINER.match(st[0])]
     lines = [line for st in statements for line in st]
@@ -240,9 +239,9 @@ def _without_repeated_training(source: str, seen: set[str]) -> str:
     kept = [line for st in statements if not TRAINING_LINE.match(st[0]) for line in st]
     body = [line for line in kept if line.strip() and not line.strip().startswith("#")]
     models = [re.sub(r"\d", "", call) for call in re.findall(r"vae_tf\.\w+\([^)]*\)", "\n".join(body))]
-    if any(re.match(r"\s*for\s", line) for line in body) and len(body) <= 2 and models \
-            and all(any(model in shown for shown in seen) for model in models):
-        return ""                                   # a model shown before, built again for other seeds
+    steps = [st for st in _statements("\n".join(body))]
+    if any(re.match(r"\s*for\s", line) for line in body) and len(steps) <= 2 and models:
+        return ""                                   # a loop that only builds a model for each seed
     return "\n".join(kept) if body else ""
 
 

@@ -335,6 +335,9 @@ def test_repeated_training_code_leaves_the_slide_whole_statements_at_a_time():
                                             "       validation_data=x_test)\nshow(m5)", seen)
     assert later == "m5 = Model(samples=5)\nshow(m5)", later
     compile(later, "slide", "exec")
+    loop = ("for seed in SEEDS:  # one per seed\n    keras.utils.set_random_seed(seed)\n"
+            "    vae[seed] = vae_tf.VAE(latent_dim=10,\n                           hidden=(500,))\n    vae[seed].fit(x)")
+    assert deck._without_repeated_training(loop, seen) == "", "a loop that only builds a model per seed says nothing"
 
 
 def test_code_alone_on_a_slide_is_set_larger_only_where_its_longest_line_still_fits():

@@ -49,8 +49,11 @@ def test_static_figure_is_the_same_sweep(vae):
     np.testing.assert_allclose(codes[5:, 2], np.linspace(-3, 3, 5))
     fig = ex.figure()
     picture, gap = fig.axes[0].images[0].get_array(), vae_tf.plotting.GRID_GAP
-    assert picture.shape == (2 * 28 + gap, 5 * 28 + 4 * gap)                  # two rows of five images
-    np.testing.assert_allclose(picture[28 + gap:, 2 * (28 + gap):3 * 28 + 2 * gap], ex.decode(codes[7:8])[0], rtol=1e-6)
+    band = (picture.shape[0] - 2 * 28 - gap) // 2                           # room for the titles
+    assert band > 0 and picture.shape == (2 * (band + 28) + gap, 5 * 28 + 4 * gap)  # two rows of five
+    np.testing.assert_allclose(picture[-28:, 2 * (28 + gap):3 * 28 + 2 * gap], ex.decode(codes[7:8])[0], rtol=1e-6)
+    # the columns are labelled with the swept value
+    assert [t.get_text() for t in fig.axes[0].texts] == ["-3", "-1.5", "0", "1.5", "3"]
     plt.close(fig)
 
 

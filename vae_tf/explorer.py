@@ -101,7 +101,10 @@ class LatentExplorer:
             images = self.decode(traversal_codes(self.center, self.dims, values))
             labels = [f"$z_{{{d + 1}}}$" for d in self.dims]  # the lecture counts from 1
             title = title or f"each slider's $z_d$ from {-self.span:g} to {self.span:g}, the others fixed"
-        return image_grid(images, ncols=self.steps, row_labels=labels, title=title, scale=0.6)  # labels stay legible
+        # the first row's titles mark the swept value of each column
+        titles = [f"{v:g}" for v in values] + [""] * (len(images) - self.steps)
+        return image_grid(images, ncols=self.steps, titles=titles, row_labels=labels, title=title,
+                          scale=0.6)  # labels stay legible
 
     # -- the live panel ------------------------------------------------------------
     def _build_widget(self):

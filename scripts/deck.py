@@ -13,6 +13,9 @@
     that differs from an earlier slide's only in its numbers is shown once);
   - a slide per figure, shown large, with the first sentence of what the text after it says;
   - a slide per small table (at most ``TABLE_COLUMNS`` columns and ``TABLE_ROWS`` rows);
+  - what a cell prints as its result (at most ``PRINTED_LINES`` short lines; not training reports),
+    quoted under its wide figure where the figure still covers 41 % of the slide, under its table,
+    or on the text slide before it where it fits (else it is said, in the notes);
   - then, where they fit on one 1280 x 720 slide by the estimate of ``height``, a section's
     slides are joined: code and tables under the text before them, and a lead sentence beside or
     above the figure after it, or, where the lead does not fit, the equations and code above it
@@ -168,15 +171,42 @@ def _sized(image: dict, wide: bool, room: float | None = None) -> nbformat.Noteb
     return nbformat.v4.new_output("display_data", data={"text/html": html})
 
 
+def _room_for(image: dict, wide: bool, heading: str, text: str) -> bool:
+    """Whether ``text`` fits under a wide figure, which then still covers 41 % of the slide (beside
+    a side figure, never: its narrow column keeps its room for the lead that joins it)."""
+    aspect = _aspect(image["data"]["image/png"])
+    if not wide:                      # the narrow column beside it keeps its room for the lead
+        return False
+    tall = min(FIGURE_BOX[True][1], ROOM_HEIGHT - text_height(heading) - text_height(text) - 8,
+               FIGURE_BOX[True][0] / aspect)
+    return tall > 0 and tall * tall * aspect >= 0.41 * 1280 * 720
+
+
 def _table(cell) -> str | None:
     """The cell's markdown table, if it is small enough for a slide."""
     for out in cell.get("outputs", []):
         text = out.get("data", {}).get("text/markdown", "")
         rows = [line for line in text.strip().splitlines() if line.startswith("|")]
-        if len(rows) >= 3 and len(rows) - 2 <= TABLE_ROWS and rows[0].count("|") - 1 <= TABLE_COLUMNS \
-                and max(len(r) for r in rows) <= 140:
+        narrow = rows and (rows[0].count("|") - 1 <= TABLE_COLUMNS or _table_width(text, 24) <= ROOM_WIDTH)
+        if len(rows) >= 3 and len(rows) - 2 <= TABLE_ROWS and narrow and max(len(r) for r in rows) <= 140:
             return text
     return None
+
+
+#: printed lines that are not a result: training and cache reports, the set-up's header
+NOT_A_RESULT = re.compile(r"^(\w+: (loaded from the cache|trained) .*|device: .*|(full|fast) setting.*|data: .*)$")
+PRINTED_LINES, PRINTED_WIDTH = 3, 200
+
+
+def _printed(cell) -> str:
+    """What the cell prints, its results (not its training reports), as quoted lines for a slide:
+    at most ``PRINTED_LINES`` lines of at most ``PRINTED_WIDTH`` characters, else nothing."""
+    lines = [line.strip() for out in cell.get("outputs", []) if out.get("output_type") == "stream"
+             for line in "".join(out.get("text", "")).splitlines()
+             if line.strip() and not NOT_A_RESULT.match(line.strip())]
+    if not lines or len(lines) > PRINTED_LINES or max(map(len, lines)) > PRINTED_WIDTH:
+        return ""
+    return "\n\n".join("> " + re.sub(r"([_*$\\])", r"\\\1", line) for line in lines)
 
 
 def _short_code(cell) -> bool:
@@ -392,25 +422,34 @@ def _section_slides(section: Section, seen_code: set[str]) -> tuple[list, str]:
         start = len(slides)
         images, table = _images(cell), _table(cell)
         said = _slide_sentence(following) if following else ""
+        printed = _printed(cell)
         for n, image in enumerate(images):
             wide = _aspect(image["data"]["image/png"]) >= WIDE
             text = said if n == len(images) - 1 else ""
-            room = ROOM_HEIGHT - text_height(f"### {section.title}") - text_height(text) - 8 if wide else None
+            quoted = printed if n == len(images) - 1 and printed and _room_for(
+                image, wide, f"### {section.title}", "\n\n".join([text, printed])) else ""
+            room = ROOM_HEIGHT - text_height(f"### {section.title}") - text_height(
+                "\n\n".join([text, quoted])) - 8 if wide else None
             figure = nbformat.v4.new_code_cell(cell.source, outputs=[_sized(image, wide, room)], metadata={
                 "slideshow": {"slide_type": "-"}, "tags": ["remove_input", "figure-wide" if wide else "figure-side"]})
             heading = f"### {section.title}"
             if wide:
-                slides += [_slide(heading), figure, _slide(text, "-")] if text else [_slide(heading), figure]
+                slides += [_slide(heading), figure] + ([_slide(text, "-")] if text else []) \
+                    + ([_slide(quoted, "-", deck_printed=True)] if quoted else [])   # the numbers it shows
             else:
                 slides += [figure, _slide(f"{heading}\n\n{text}".strip(), "-")]
                 slides[-2].metadata["slideshow"]["slide_type"] = "slide"
-            takeaway = takeaway or text
+            takeaway = takeaway or said
         if table and not images:
             slides += [_slide(f"### {section.title}"), nbformat.v4.new_markdown_cell(
                 _table_for_slide(table), metadata={"slideshow": {"slide_type": "-"}})]
+            if printed:
+                slides.append(_slide(printed, "-"))
             if said:
                 slides.append(_slide(said, "-"))
             takeaway = takeaway or said
+        elif printed and not images and not _short_code(cell):        # a result printed, not drawn
+            slides += [_slide(f"### {section.title}"), _slide(printed, "-", deck_printed=True)]
         shown = [cell.source] if not images and not table and _short_code(cell) else _shown_source(cell)
         for source in shown:
             source = _without_repeated_training(source, seen_code)
@@ -571,6 +610,8 @@ def compact(cells: list) -> list:
             fits = lambda merged: merged and height(merged) <= (
                 FIGURE_BOX[False][1] if kind == "side" else ROOM_HEIGHT) + 1
             merged = _with_content(slide, previous, kind)
+            if not fits(merged) and any(c.metadata.get("deck_printed") for c in slide):
+                merged = _with_content(_without_printed(slide), previous, kind)   # the set-up first
             if not fits(merged) and before == "text":        # the equations or code without the lead
                 merged = _with_content(slide, _without_prose(previous), kind, room=ROOM_HEIGHT - 24)  # tall math
             if not fits(merged) and before == "text":        # nor a one-line constructor: the equations say it
@@ -585,12 +626,22 @@ def compact(cells: list) -> list:
                 joined[-1] = strips
                 continue
         shown = [c for c in _continued(slide) if c.metadata["slideshow"]["slide_type"] != "notes"]
+        if previous and shown and all(c.metadata.get("deck_printed") for c in shown):
+            previous += [c for c in _without_printed(slide) if c.metadata["slideshow"]["slide_type"] == "notes"]
+            continue                                      # a printed result alone: said, not shown
         if previous and kind == "text" and len(shown) == 1 and shown[0].cell_type == "code" \
                 and len(shown[0].source.strip().splitlines()) == 1:
             previous += [c for c in slide if c.metadata["slideshow"]["slide_type"] == "notes"]
             continue                                      # one line of code alone says little
         joined.append(slide)
     return [cell for slide in joined for cell in slide]
+
+
+def _without_printed(slide: list) -> list:
+    """The slide with its printed results said in the notes instead of shown."""
+    printed = [c for c in slide if c.metadata.get("deck_printed")]
+    said = "\n\n".join(c.source.replace("> ", "", 1) for c in printed)
+    return [c for c in slide if c not in printed] + ([_notes(said)] if said else [])
 
 
 def _strip(cell) -> bool:

@@ -145,11 +145,12 @@ def test_each_lecture_page_offers_its_notebook_without_solutions(built):
         assert stubs == _solution_count(lecture), f"{lecture.name}: {stubs} stubs in the download"
 
 
-def _solution_lines(path: Path) -> set[str]:
+def _solution_lines(path: Path, taught: set[str] = frozenset()) -> set[str]:
     """Lines written only inside the notebook's solutions (not in the lecture's other code, nor in
-    the package source it shows): the text a student must not find."""
+    the package source it shows, nor in the ``taught`` lines another lecture shows openly, such as
+    the boilerplate of a ``train_step``): the text a student must not find."""
     import html
-    inside, outside = set(), set()
+    inside, outside = set(), set(taught)
     for cell in nbformat.read(path, as_version=4).cells:
         for out in cell.get("outputs", []):
             shown = "".join(out.get("text", "")) + "".join(str(v) for v in out.get("data", {}).values())
@@ -165,13 +166,26 @@ def _solution_lines(path: Path) -> set[str]:
             and not any(line in other for other in outside)}
 
 
+def _open_code_lines(path: Path) -> set[str]:
+    """The lines of a lecture's code cells outside its solutions: what it teaches in the open."""
+    lines, solution = set(), False
+    for cell in nbformat.read(path, as_version=4).cells:
+        for line in cell.source.splitlines() if cell.cell_type == "code" else []:
+            if make_exercises.BEGIN in line or make_exercises.END in line:
+                solution = make_exercises.BEGIN in line
+            elif not solution:
+                lines.add(line.strip())
+    return lines
+
+
 def _solution_count(path: Path) -> int:
     return sum(c.source.count(make_exercises.BEGIN) for c in nbformat.read(path, as_version=4).cells)
 
 
 def test_no_solution_appears_anywhere_on_the_site(built):
     import html
-    solutions = {line: lecture.name for lecture in LECTURES for line in _solution_lines(lecture)}
+    taught = set().union(*map(_open_code_lines, LECTURES))
+    solutions = {line: lecture.name for lecture in LECTURES for line in _solution_lines(lecture, taught)}
     assert len(solutions) > 20, "the lectures' solutions were not found: is the test still looking?"
     for page in [*(built / "site").rglob("*.html"), *(built / "site").rglob("*.ipynb"), built / "site" / "searchindex.js"]:
         text = page.read_text(encoding="utf-8")
@@ -208,6 +222,10 @@ def _slides(nb) -> list[list]:
             slides.append([])
         slides[-1].append(cell)
     return slides
+
+
+def _notes(slide) -> str:
+    return "\n".join(c.source for c in slide if c.metadata.slideshow.slide_type == "notes")
 
 
 def _text(slide) -> str:
@@ -315,6 +333,29 @@ def test_a_set_up_joining_its_figure_is_said_before_what_the_figure_shows():
     said_at = [k for k, n in enumerate(notes) if "More about the rise." in n]
     setup_at = [k for k, n in enumerate(notes) if "More about the set-up" in n]
     assert setup_at and said_at and setup_at[0] < said_at[0], f"the set-up is said first: {notes}"
+
+
+def test_a_printed_result_is_on_the_slide_of_its_figure_or_table_but_a_training_report_is_not():
+    def printing(source, *outputs, text):
+        return nbformat.v4.new_code_cell(source, outputs=[*outputs, nbformat.v4.new_output(
+            "stream", name="stdout", text=text)])
+    table = nbformat.v4.new_output("display_data", data={"text/markdown": "| a | b |\n|---|---|\n| 1 | 2 |\n"})
+    figure = nbformat.v4.new_output("display_data", data={"image/png": _png(400, 100), "text/plain": "<Figure>"})
+    title, by_table, by_figure, alone, summary = _deck_of([
+        printing("show_table()", table, text="VAE: trained 3 epochs in 9 s\nthe control: 8.05 (z_1 shuffled)\n"),
+        nbformat.v4.new_markdown_cell("## Two"),
+        printing("plot()", figure, text="mean over the seeds: M2 88.7%\n"),
+        nbformat.v4.new_markdown_cell("## Three"),
+        printing("x = run()\nprint(x)", text="after one epoch: 2.3 nats\n")])
+    assert "the control: 8.05 (z\\_1 shuffled)" in _text(by_table) and "trained" not in _text(by_table)
+    assert "> mean over the seeds: M2 88.7%" in _text(by_figure)
+    assert "> after one epoch: 2.3 nats" in _text(alone), "a result printed without a figure gets a slide"
+    title, with_figure, summary = _deck_of([printing("plot()", figure, text=""),
+                                            printing("x = run()\nprint(x)", text="the gain: 5 nats\n")])
+    assert "the gain" not in _text(with_figure) and "the gain: 5 nats" in _notes(with_figure), \
+        "a printed result that fits on no slide is said"
+    many = printing("report()", text="".join(f"line {i}\n" for i in range(5)))
+    assert not deck._printed(many), "a long printout stays in the notebook"
 
 
 def test_the_text_that_sets_up_a_figure_is_said_on_its_slide_not_the_one_before():

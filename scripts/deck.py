@@ -829,12 +829,29 @@ def plan(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         cells += [cell for slide in _by_slide(compact(slides)) for cell in _enlarged(slide)]
         takeaways.append(takeaway if 0 < len(takeaway) <= SUMMARY_CHARACTERS else section.title)
     cells += _enlarged([_slide("## Summary\n\n" + (summary or "\n".join(f"- {t}" for t in takeaways)))])
+    if _whats_next(nb):
+        cells.append(_notes(_whats_next(nb)))                 # the summary's notes lead to the next lecture
     numbers = constants(nb)
     for cell in cells:
         if cell.cell_type == "code" and not cell.get("outputs") and numbers:
             cell.source = re.sub(r"\b(%s)\b" % "|".join(numbers), lambda m: numbers[m.group(1)], cell.source)
     deck = nbformat.v4.new_notebook(cells=cells, metadata=dict(nb.metadata))
     return deck
+
+
+def _whats_next(nb: nbformat.NotebookNode) -> str:
+    """The text of the notebook's "What's next" section ("" if it has none)."""
+    found, inside = [], False
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for part in paragraphs(cell.source):
+            heading = _heading(part.splitlines()[0])
+            if heading and heading[0] <= 2:
+                inside = heading[1].lower().startswith("what's next")
+            elif inside:
+                found.append(part)
+    return "\n\n".join(found)
 
 
 def constants(nb: nbformat.NotebookNode) -> dict[str, str]:

@@ -247,6 +247,8 @@ def test_a_deck_opens_with_its_outline_and_ends_with_its_summary(path):
     summary = next(c.source for c in nb.cells if "## Summary" in c.source).split("## Summary", 1)[1]
     bullets = [line for line in summary.splitlines() if line.startswith("- ")]
     assert bullets and all(b in _text(slides[-1]) for b in bullets), "the last slide is the notebook's summary"
+    if "## What's next" in "".join(c.source for c in nb.cells):
+        assert "Notebook **" in _notes(slides[-1]), "the summary's notes lead to the next lecture"
 
 
 @pytest.mark.parametrize("path", LECTURES, ids=lambda p: p.stem)

@@ -25,7 +25,7 @@
     where they fit;
   - a slide left without a figure is set larger where it has room (see ``LARGER``: code where its
     lines fit, prose and display math on a slide less than 70 % or 55 % full), and a table on a
-    slide less than 55 % full at 30 px where its columns fit;
+    slide less than 70 % or 55 % full at 30 or 36 px where its columns fit;
 - a **summary** slide: the notebook's Summary, else each section's takeaway.
 
 Seeding (``keras.utils.set_random_seed``) is never shown; Keras' ``compile`` and ``fit`` are shown
@@ -538,7 +538,7 @@ def height(slide: list) -> float:
             total += per_line * len(cell.source.splitlines()) + 44
         else:
             math = next((MATH_SCALES[t] for t in tags if t in MATH_SCALES), 1.0)
-            table = TABLE_LARGE[1] / 24 if TABLE_LARGE[0] in tags else 1.0
+            table = next((TABLE_SIZES[t] for t in tags if t in TABLE_SIZES), 24) / 24
             total += scale * text_height(cell.source, width / scale, math, table / scale)
     return max(total, figures[0][1]) if side else total
 
@@ -754,8 +754,11 @@ def _without_trailing_comments(cell):
     return cell
 
 
-#: a sparse slide's table, set at 30 px instead of 24 px where its rows still fit the width
-TABLE_LARGE = ("table-large", 30)
+#: a sparse slide's table, set larger where its rows still fit the width: tag, px, the share of the
+#: slide it must fill less than, and the tag of the text beside it
+TABLE_TIERS = [("table-xlarge", 36, 0.55, "text-xlarge"), ("table-large", 30, 0.7, "roomy")]
+TABLE_SIZES = {tag: px for tag, px, _, _ in TABLE_TIERS}
+TABLE_LARGE = TABLE_TIERS[1][:2]
 
 
 def _table_width(markdown: str, size: float) -> float:
@@ -786,13 +789,15 @@ def _enlarged(slide: list) -> list:
     if any(_figure_size(c) for c in slide) or any(c.metadata.get("deck_kept") for c in slide):
         return slide
     if table:                                      # a sparse table and its sentence, set larger
-        if height(slide) < LARGER[0][1] * ROOM_HEIGHT and all(map(_table_fits, slide)):
+        full = height(slide)
+        for tag, size, share, text_tag in TABLE_TIERS:
+            if full >= share * ROOM_HEIGHT or not all(_table_fits(c, size) for c in slide):
+                continue
             larger = [nbformat.from_dict(c) for c in slide]
             for cell in larger:
                 if cell.cell_type == "markdown" and cell.metadata["slideshow"]["slide_type"] != "notes":
                     table_here = re.search(r"^\s*\|", cell.source, re.M)
-                    cell.metadata["tags"] = [*cell.metadata.get("tags", []),
-                                             TABLE_LARGE[0] if table_here else TEXT_TAGS["large"]]
+                    cell.metadata["tags"] = [*cell.metadata.get("tags", []), tag if table_here else text_tag]
             if height(larger) <= ROOM_HEIGHT:
                 return larger
         return slide

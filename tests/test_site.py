@@ -622,10 +622,14 @@ def test_a_sparse_table_is_set_larger_where_its_columns_still_fit():
                            nbformat.v4.new_markdown_cell("The first leads.")])
         return next(s for s in slides if "|---" in _text(s))
     tags = lambda slide: {t for c in slide for t in c.metadata.get("tags", [])}
-    assert "table-large" in tags(table_slide("| model | accuracy |\n|---|---|\n| M2 | 90 % |"))
+    assert "table-xlarge" in tags(table_slide("| model | accuracy |\n|---|---|\n| M2 | 90 % |")), \
+        "a small table on a slide less than 55 % full is set at 36 px"
+    six = "| model | accuracy |\n|---|---|\n" + "".join(f"| M{k} | 9{k} % |\n" for k in range(4))
+    assert "table-large" in tags(table_slide(six)), "a fuller slide's table at 30 px"
     wide = "| " + " | ".join(f"a rather long column heading {k}" for k in range(4)) + " |\n|" + "---|" * 4 \
         + "\n| " + " | ".join("1" for _ in range(4)) + " |"
-    assert "table-large" not in tags(table_slide(wide)), "a table that would not fit the width keeps its size"
+    assert not {"table-large", "table-xlarge"} & tags(table_slide(wide)), \
+        "a table that would not fit the width keeps its size"
 
 
 def test_speaker_notes_leave_out_what_the_deck_does_not_show():

@@ -206,6 +206,7 @@ def _printed(cell) -> str:
              if line.strip() and not NOT_A_RESULT.match(line.strip())]
     if not lines or len(lines) > PRINTED_LINES or max(map(len, lines)) > PRINTED_WIDTH:
         return ""
+    lines = [re.sub(r"(?<![\w.])-(?=\d)", "−", line) for line in lines]          # a minus sign, typeset
     return "\n\n".join("> " + re.sub(r"([_*$\\])", r"\\\1", line) for line in lines)
 
 

@@ -356,6 +356,8 @@ def test_a_printed_result_is_on_the_slide_of_its_figure_or_table_but_a_training_
                                             printing("x = run()\nprint(x)", text="the gain: 5 nats\n")])
     assert "the gain" not in _text(with_figure) and "the gain: 5 nats" in _notes(with_figure), \
         "a printed result that fits on no slide is said"
+    assert deck._printed(printing("run()", text="log p(x): -93.2 nats, z_3-2\n")) == "> log p(x): −93.2 nats, z\\_3-2", \
+        "a negative number gets a minus sign, a hyphen stays"
     many = printing("report()", text="".join(f"line {i}\n" for i in range(5)))
     assert not deck._printed(many), "a long printout stays in the notebook"
 

@@ -6,7 +6,7 @@
 Nothing is executed: a lecture page shows the committed full-mode outputs. The sources are staged
 in a temporary folder: ``docs/`` (the configuration, the start page and the manual), the README
 (whose results table the site includes), and each lecture notebook as the site shows it, without
-the cells tagged ``claims`` (checks, not the lecture) and with every exercise solution replaced by
+the cells tagged ``claims`` or ``plumbing`` (checks, seeding and caching, not the lecture) and with every exercise solution replaced by
 the student version's stub (``scripts/make_exercises.py``), its outputs cleared. The theme gives
 search, the sidebar of all pages, each page's contents, light and dark themes and the download of
 each page's ``.ipynb``; sphinx-copybutton adds copy buttons to code. MathJax is the local copy of
@@ -74,7 +74,7 @@ def lecture_page(nb: nbformat.NotebookNode, where: str) -> nbformat.NotebookNode
     nb = build_slides.without_widgets(nb)
     cells, exercises = [], False
     for cell in nb.cells:
-        if "claims" in cell.metadata.get("tags", []):
+        if build_slides.deck.BEHIND_THE_PAGE & set(cell.metadata.get("tags", [])):
             continue
         if cell.cell_type == "markdown":
             exercises = exercises or bool(re.match(r"## Exercises", cell.source))

@@ -57,6 +57,7 @@ import nbformat
 CODE_LINES, CODE_WIDTH = 12, 88
 TABLE_COLUMNS, TABLE_ROWS = 6, 6
 LEAD_CHARACTERS = 220            # a first sentence longer than this stays in the notes
+NOTES_WORDS = 150                # speaker notes a lecturer can glance at: the lecture page says the rest
 SUMMARY_CHARACTERS = 150         # a longer takeaway is named by its section's title on the summary slide
 WIDE = 1.55                      # figures at least this wide for their height run under the heading
 END = ("what's next", "details", "exercises", "further reading")
@@ -67,6 +68,10 @@ SOLUTION = "### BEGIN SOLUTION"
 class Section:
     title: str
     cells: list = field(default_factory=list)
+
+
+#: cells that work behind the lecture (claim checks; seeding and caching), shown on no slide or page
+BEHIND_THE_PAGE = {"claims", "plumbing"}
 
 
 def _heading(line: str) -> tuple[int, str] | None:
@@ -285,7 +290,7 @@ def sections(nb) -> tuple[str, list[str], list[Section], str]:
     the notebook's "Summary" section ("" if it has none)."""
     title, intro, found, current, ended, summary, in_summary, in_setup = "", [], [], None, False, [], False, False
     for cell in nb.cells:
-        if "claims" in cell.metadata.get("tags", []):
+        if BEHIND_THE_PAGE & set(cell.metadata.get("tags", [])):
             continue
         if cell.cell_type == "markdown":
             for part in paragraphs(cell.source):
@@ -841,8 +846,63 @@ def plan(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     for cell in cells:
         if cell.cell_type == "code" and not cell.get("outputs") and numbers:
             cell.source = re.sub(r"\b(%s)\b" % "|".join(numbers), lambda m: numbers[m.group(1)], cell.source)
+    cells = [cell for slide in _by_slide(cells) for cell in _said_once(slide)]
     deck = nbformat.v4.new_notebook(cells=cells, metadata=dict(nb.metadata))
     return deck
+
+
+def _sentences(part: str) -> list[str]:
+    """A paragraph's sentences (math, abbreviations and list items kept whole)."""
+    masked = re.sub(r"\$[^$]*\$", lambda m: "x" * len(m.group()), part)
+    masked = re.sub(r"\b(e\.g|i\.e|et al|cf|vs|Fig|Eq)\.", lambda m: m.group()[:-1] + "x", masked)
+    ends = [m.end() for m in re.finditer(r"[.!?:](?=\s+[A-Z(*])", masked)] + [len(part)]
+    return [part[a:b].strip() for a, b in zip([0] + ends[:-1], ends) if part[a:b].strip()]
+
+
+def _said_once(slide: list) -> list:
+    """The slide with notes that say only what it does not show: no sentence or table it shows, and
+    no display math (the slide shows the lecture's equations; a lecturer says the rest in words)."""
+    is_notes = lambda c: c.metadata["slideshow"]["slide_type"] == "notes"
+    shown = " ".join(c.source for c in slide if not is_notes(c))
+    kept, heard = [], set()
+    for cell in slide:
+        if not is_notes(cell):
+            kept.append(cell)
+            continue
+        parts = []
+        for part in paragraphs(cell.source):
+            if part.lstrip().startswith("|") and part.strip() in shown:
+                continue
+            part = re.sub(r"\s*\$\$.*?\$\$\s*", " [equation] ", part, flags=re.DOTALL).strip()
+            said = [s for s in _sentences(part) if s not in shown and s not in heard]
+            heard.update(said)
+            if said and said != ["[equation]"]:
+                part = " ".join(said) if len(said) < len(_sentences(part)) else part
+                parts.append(part[:-1] + "." if part.endswith(":") else part)   # what followed is the slide's
+        if parts:
+            kept.append(_slide("\n\n".join(parts), "notes"))
+    return [c for c in kept if not is_notes(c)] + _cues([c for c in kept if is_notes(c)])
+
+
+def _cues(notes: list) -> list:
+    """Notes a lecturer can glance at: at most ``NOTES_WORDS`` words, every paragraph's first
+    sentence and then its next ones, in order, while they fit (the lecture page says the rest)."""
+    found = [(k, p, i, sentence) for k, cell in enumerate(notes)
+             for p, part in enumerate(paragraphs(cell.source)) for i, sentence in enumerate(_sentences(part))]
+    words = lambda chosen: sum(len(found[j][3].split()) for j in chosen)
+    if words(range(len(found))) <= NOTES_WORDS:
+        return notes
+    chosen: set[int] = set()
+    for j in sorted(range(len(found)), key=lambda j: (found[j][2], j)):     # first sentences first
+        if words(chosen | {j}) <= NOTES_WORDS or not chosen:
+            chosen.add(j)
+    out = []
+    for k, cell in enumerate(notes):
+        parts = [" ".join(found[j][3] for j in sorted(chosen) if found[j][:2] == (k, p))
+                 for p in range(len(paragraphs(cell.source)))]
+        if any(parts):
+            out.append(_slide("\n\n".join(part for part in parts if part), "notes"))
+    return out
 
 
 def _whats_next(nb: nbformat.NotebookNode) -> str:

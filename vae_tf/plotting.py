@@ -13,8 +13,8 @@ STYLE = {
     "axes.spines.right": False,
     "axes.grid": True,
     "grid.alpha": 0.3,
-    "font.size": 14,                     # legible when a figure is projected on a slide (about 19 px)
-    "legend.fontsize": 13,
+    "font.size": 16,                     # legible when a figure is projected on a slide (about 20 px)
+    "legend.fontsize": 14,
     "image.cmap": "gray_r",
     # opaque white: figures stay readable in a dark JupyterLab theme or web page
     "figure.facecolor": "white",

@@ -391,8 +391,10 @@ def _section_slides(section: Section, seen_code: set[str]) -> tuple[list, str]:
             break
         prose_before.append(cell.source)
     lead = next((s for s in map(_slide_sentence, prose_before) if s), "")
-    prose = [c.source for c in cells if c.cell_type == "markdown" and not _explicit(c)]
+    shown_at = next((k for k, c in enumerate(cells) if _images(c) or _table(c)), len(cells))
+    prose = [c.source for c in cells[:shown_at] if c.cell_type == "markdown" and not _explicit(c)]
     equations = [eq for text in prose for eq in _equations(text)][:4]
+    later: list[str] = []          # the equations after the first figure: on the slide of what they set up
     if lead or equations:
         slides.append(_slide("\n\n".join([f"## {section.title}", lead, *equations])))
         if prose_before:
@@ -411,6 +413,8 @@ def _section_slides(section: Section, seen_code: set[str]) -> tuple[list, str]:
             i += 1
             continue
         if cell.cell_type == "markdown":
+            if i > shown_at:
+                later += _equations(cell.source)
             said_here, sets_up = _at_heading(cell.source)       # a subheading starts the next slide's set-up
             after_prose = i > len(prose_before) and cells[i - 1].cell_type == "markdown"
             if after_prose and i + 1 < len(cells) and cells[i + 1].cell_type == "code":
@@ -427,6 +431,9 @@ def _section_slides(section: Section, seen_code: set[str]) -> tuple[list, str]:
             continue
         start = len(slides)
         images, table = _images(cell), _table(cell)
+        if later and (images or table):
+            slides.append(_slide("\n\n".join([f"### {section.title}", *later[:4]])))
+            later = []
         said = _slide_sentence(following) if following else ""
         printed = _printed(cell)
         for n, image in enumerate(images):

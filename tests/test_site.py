@@ -656,3 +656,15 @@ def test_speaker_notes_say_what_the_slide_does_not_show_in_few_words():
         assert not any(s in shown for s in deck._sentences(notes) if len(s) > 20), "said twice"
     said = " ".join(_notes(s) for s in slides)
     assert "Sentence 0 says" in said, "the first of the sentences left off the slides is said"
+
+
+def test_an_equation_after_the_first_figure_is_shown_with_what_it_sets_up_not_on_the_lead_slide():
+    table = nbformat.v4.new_code_cell("show_table()", outputs=[nbformat.v4.new_output(
+        "display_data", data={"text/markdown": "| a | b |\n|---|---|\n| 1 | 2 |", "text/plain": "table"})])
+    slides = _deck_of([nbformat.v4.new_markdown_cell("It begins."), _figure_cell(400, 150),
+                       nbformat.v4.new_markdown_cell("The figure rises."),
+                       nbformat.v4.new_markdown_cell("A bound for the table:\n\n$$I(y; z) \\ge r$$"), table,
+                       nbformat.v4.new_markdown_cell("The table says so.")])
+    with_equation = [s for s in slides if "I(y; z)" in _text(s)]
+    assert len(with_equation) == 1 and "| a | b |" in _text(with_equation[0]), [_text(s) for s in slides]
+    assert "It begins." not in _text(with_equation[0])

@@ -103,3 +103,15 @@ def test_a_grid_leaves_no_blank_above_or_below_its_images_and_a_tall_one_has_lar
     long.canvas.draw()
     share = label.get_window_extent().width / long.axes[0].get_window_extent().width
     assert label.get_fontsize() == plotting.LABEL_PT or share <= 0.2, "long labels may not crowd out the images"
+
+
+def test_latent_grid_tints_each_owned_cell_in_its_digits_colour_and_names_the_digits():
+    owner = np.array([[7, -1, 1], [-1, 7, -1], [-1, -1, -1]])
+    fig = plotting.latent_grid(lambda z: np.zeros((len(z), 4, 4)), extent=(0, 3, 0, 3), n=3, owner=owner)
+    tinted = {p.get_xy(): tuple(np.round(p.get_facecolor()[:3], 3)) for p in fig.axes[0].patches}
+    seven, one = (tuple(np.round(plotting.DIGIT_COLORS(d)[:3], 3)) for d in (7, 1))
+    # row 0 is the top (z_2 from 2 to 3); column 2 the right (z_1 from 2 to 3)
+    assert tinted == {(0.0, 2.0): seven, (1.0, 1.0): seven, (2.0, 2.0): one}
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["1", "7"]
+    with pytest.raises(ValueError, match="owner"):
+        plotting.latent_grid(lambda z: np.zeros((len(z), 4, 4)), n=3, owner=np.zeros((3, 3)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 import matplotlib.pyplot as plt
+from matplotlib.patches import Patch
 import numpy as np
 
 STYLE = {
@@ -144,12 +145,14 @@ def latent_scatter(z, labels, title: str | None = None, ax=None, max_points: int
 
 
 def latent_grid(decode: Callable[[np.ndarray], np.ndarray], extent: tuple[float, float, float, float] = (-3, 3, -3, 3),
-                n: int = 15, title: str | None = None, mark=None, mark_label: str | None = None):
+                n: int = 15, title: str | None = None, mark=None, mark_label: str | None = None, owner=None,
+                owner_label: str = "tint: the digit most of the cell's test codes belong to"):
     """Split ``extent`` into n×n cells, decode the centre z = (z_1, z_2) of each, and tile the images into one picture.
 
     ``decode`` maps an array of shape (n*n, 2) to images (n*n, rows, cols). z_2 grows upwards.
-    ``mark``: an (n, n) boolean array (rows top to bottom, as drawn) of cells to shade in red,
-    described in the legend by ``mark_label``.
+    ``mark``: an (n, n) boolean array (rows top to bottom, as drawn) of cells to mark,
+    hatched and described in the legend by ``mark_label``. ``owner``: an (n, n) integer array, the same way
+    round, of a digit per cell (-1 for none), each cell tinted in its digit's colour.
     """
     x0, x1, y0, y1 = extent
     g1 = x0 + (np.arange(n) + 0.5) * (x1 - x0) / n
@@ -160,16 +163,31 @@ def latent_grid(decode: Callable[[np.ndarray], np.ndarray], extent: tuple[float,
     canvas = images.reshape(n, n, rows, cols).transpose(0, 2, 1, 3).reshape(n * rows, n * cols)
     fig, ax = plt.subplots(figsize=(5.5, 5.5))
     ax.imshow(canvas, extent=(x0, x1, y0, y1), vmin=0, vmax=1, aspect="auto")  # a square picture, whatever the ranges
+    w, h = (x1 - x0) / n, (y1 - y0) / n
+    cell = lambda r, c, colour, **kw: ax.add_patch(plt.Rectangle((x0 + c * w, y1 - (r + 1) * h), w, h, fc=colour,
+                                                                 ec="none", **kw))
+    handles = []
+    if owner is not None:
+        owner = np.asarray(owner)
+        if owner.shape != (n, n) or not np.issubdtype(owner.dtype, np.integer):
+            raise ValueError(f"owner: expected an ({n}, {n}) integer array, got {owner.dtype} of shape {owner.shape}")
+        tint = lambda d: (*DIGIT_COLORS(int(d))[:3], 0.3)
+        for r, c in zip(*np.nonzero(owner >= 0)):
+            cell(r, c, tint(owner[r, c]))
+        handles += [Patch(fc=tint(d), label=str(d)) for d in np.unique(owner[owner >= 0])]
     if mark is not None:
         mark = np.asarray(mark, bool)
         if mark.shape != (n, n):
             raise ValueError(f"mark: expected an ({n}, {n}) boolean array, got shape {mark.shape}")
-        w, h = (x1 - x0) / n, (y1 - y0) / n
+        hatched = dict(hatch="///", edgecolor=(0.4, 0.4, 0.4), lw=0)     # apart from every digit's tint
         for r, c in zip(*np.nonzero(mark)):
-            ax.add_patch(plt.Rectangle((x0 + c * w, y1 - (r + 1) * h), w, h, fc=(0.84, 0.15, 0.16, 0.3), ec="none",
-                                       label=mark_label if (r, c) == tuple(np.argwhere(mark)[0]) else None))
+            ax.add_patch(plt.Rectangle((x0 + c * w, y1 - (r + 1) * h), w, h, fc=(1, 1, 1, 0.5), **hatched))
         if mark_label and mark.any():
-            ax.legend(loc="upper left", bbox_to_anchor=(0, -0.1), frameon=False)
+            handles.append(Patch(fc=(1, 1, 1, 0.5), label=mark_label, **hatched))
+    if handles:
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, -0.1), frameon=False,
+                  ncol=min(len(handles), 6) if owner is not None else 1,
+                  title=owner_label if owner is not None else None, alignment="left")
     ax.grid(False)
     ax.set_xlabel("$z_1$")
     ax.set_ylabel("$z_2$")

@@ -3,8 +3,8 @@
 ``plan(nb)`` returns a new notebook whose cells are the deck's slides, each with its
 ``metadata.slideshow.slide_type`` (what ``jupyter nbconvert --to slides`` and RISE read):
 
-- a **title** slide: the lecture's title, the model's equations from the text under it, and its
-  outline (the main sections);
+- a **title** slide: the lecture's title (what follows its colon as a subtitle), the model's
+  equations from the text under it, and its outline (the main sections);
 - per main section (each ``##`` heading up to "What's next", "Details" or the exercises):
   - a slide with its heading, its first sentence and its display equations (at most four);
   - a slide per short code cell, the method's code: at most ``CODE_LINES`` lines of at most
@@ -13,9 +13,9 @@
     that differs from an earlier slide's only in its numbers is shown once);
   - a slide per figure, shown large, with the first sentence of what the text after it says;
   - a slide per small table (at most ``TABLE_COLUMNS`` columns and ``TABLE_ROWS`` rows);
-  - what a cell prints as its result (at most ``PRINTED_LINES`` short lines; not training reports),
-    quoted under its wide figure where the figure still covers 41 % of the slide, under its table,
-    or on the text slide before it where it fits (else it is said, in the notes);
+  - what a cell prints as its result (at most ``PRINTED_LINES`` short lines; not training reports):
+    beside a figure or a table it is said, in the notes (the slide shows the figure and its
+    takeaway); printed alone, it is quoted on the text slide before it where it fits (else said);
   - then, where they fit on one 1280 x 720 slide by the estimate of ``height``, a section's
     slides are joined: code and tables under the text before them, and a lead sentence beside or
     above the figure after it, or, where the lead does not fit, the equations and code above it
@@ -176,17 +176,6 @@ def _sized(image: dict, wide: bool, room: float | None = None) -> nbformat.Noteb
     return nbformat.v4.new_output("display_data", data={"text/html": html})
 
 
-def _room_for(image: dict, wide: bool, heading: str, text: str) -> bool:
-    """Whether ``text`` fits under a wide figure, which then still covers 41 % of the slide (beside
-    a side figure, never: its narrow column keeps its room for the lead that joins it)."""
-    aspect = _aspect(image["data"]["image/png"])
-    if not wide:                      # the narrow column beside it keeps its room for the lead
-        return False
-    tall = min(FIGURE_BOX[True][1], ROOM_HEIGHT - text_height(heading) - text_height(text) - 8,
-               FIGURE_BOX[True][0] / aspect)
-    return tall > 0 and tall * tall * aspect >= 0.41 * 1280 * 720
-
-
 def _table(cell) -> str | None:
     """The cell's markdown table, if it is small enough for a slide."""
     for out in cell.get("outputs", []):
@@ -213,6 +202,11 @@ def _printed(cell) -> str:
         return ""
     lines = [re.sub(r"(?<![\w.])-(?=\d)", "−", line) for line in lines]          # a minus sign, typeset
     return "\n\n".join("> " + re.sub(r"([_*$\\])", r"\\\1", line) for line in lines)
+
+
+def _unquoted(printed: str) -> str:
+    """Printed lines, as said in the notes rather than quoted on the slide."""
+    return "\n\n".join(line.removeprefix("> ") for line in printed.split("\n\n"))
 
 
 def _short_code(cell) -> bool:
@@ -439,16 +433,12 @@ def _section_slides(section: Section, seen_code: set[str]) -> tuple[list, str]:
         for n, image in enumerate(images):
             wide = _aspect(image["data"]["image/png"]) >= WIDE
             text = said if n == len(images) - 1 else ""
-            quoted = printed if n == len(images) - 1 and printed and _room_for(
-                image, wide, f"### {section.title}", "\n\n".join([text, printed])) else ""
-            room = ROOM_HEIGHT - text_height(f"### {section.title}") - text_height(
-                "\n\n".join([text, quoted])) - 8 if wide else None
+            room = ROOM_HEIGHT - text_height(f"### {section.title}") - text_height(text) - 8 if wide else None
             figure = nbformat.v4.new_code_cell(cell.source, outputs=[_sized(image, wide, room)], metadata={
                 "slideshow": {"slide_type": "-"}, "tags": ["remove_input", "figure-wide" if wide else "figure-side"]})
             heading = f"### {section.title}"
             if wide:
-                slides += [_slide(heading), figure] + ([_slide(text, "-")] if text else []) \
-                    + ([_slide(quoted, "-", deck_printed=True)] if quoted else [])   # the numbers it shows
+                slides += [_slide(heading), figure] + ([_slide(text, "-")] if text else [])
             else:
                 slides += [figure, _slide(f"{heading}\n\n{text}".strip(), "-")]
                 slides[-2].metadata["slideshow"]["slide_type"] = "slide"
@@ -456,8 +446,6 @@ def _section_slides(section: Section, seen_code: set[str]) -> tuple[list, str]:
         if table and not images:
             slides += [_slide(f"### {section.title}"), nbformat.v4.new_markdown_cell(
                 _table_for_slide(table), metadata={"slideshow": {"slide_type": "-"}})]
-            if printed:
-                slides.append(_slide(printed, "-"))
             if said:
                 slides.append(_slide(said, "-"))
             takeaway = takeaway or said
@@ -474,6 +462,8 @@ def _section_slides(section: Section, seen_code: set[str]) -> tuple[list, str]:
         if carry and len(slides) > start:                   # said where what it sets up is shown
             slides.append(_notes(carry))
             carry = ""
+        if printed and (images or table):                   # the slide shows the figure; the numbers are said
+            slides.append(_notes(_unquoted(printed)))
         i += 1
     if carry:
         slides.append(_notes(carry))
@@ -622,13 +612,12 @@ def compact(cells: list) -> list:
         if before in ("lead", "text") and kind in ("side", "wide"):
             fits = lambda merged: merged and height(merged) <= (
                 FIGURE_BOX[False][1] if kind == "side" else ROOM_HEIGHT) + 1
-            merged = _with_content(slide, previous, kind)
-            if not fits(merged) and any(c.metadata.get("deck_printed") for c in slide):
-                merged = _with_content(_without_printed(slide), previous, kind)   # the set-up first
+            setup = _without_printed(previous)            # beside a figure, the set-up's numbers are said
+            merged = _with_content(slide, setup, kind)
             if not fits(merged) and before == "text":        # the equations or code without the lead
-                merged = _with_content(slide, _without_prose(previous), kind, room=ROOM_HEIGHT - 24)  # tall math
+                merged = _with_content(slide, _without_prose(setup), kind, room=ROOM_HEIGHT - 24)  # tall math
             if not fits(merged) and before == "text":        # nor a one-line constructor: the equations say it
-                merged = _with_content(slide, _without_prose(_without_one_liners(previous)), kind,
+                merged = _with_content(slide, _without_prose(_without_one_liners(setup)), kind,
                                        room=ROOM_HEIGHT - 24)
             if fits(merged):
                 joined[-1] = merged
@@ -781,8 +770,10 @@ def _table_width(markdown: str, size: float) -> float:
             for line in markdown.splitlines() if line.strip().startswith("|") and "---" not in line]
     if not rows:
         return 0.0
-    widths = [max(len(re.sub(r"\$([^$]*)\$", lambda m: "x" * (len(m.group(1)) // 3 + 1), row[k]))
-                  for row in rows if k < len(row)) for k in range(len(rows[0]))]
+    def wrapped(cell: str) -> int:            # a cell of several words may wrap onto two lines
+        cell = re.sub(r"\$([^$]*)\$", lambda m: "x" * (len(m.group(1)) // 3 + 1), cell)
+        return max(max(map(len, cell.split()), default=0), math.ceil(len(cell) / 2)) if " " in cell else len(cell)
+    widths = [max(wrapped(row[k]) for row in rows if k < len(row)) for k in range(len(rows[0]))]
     return sum(0.5 * size * w + 28 for w in widths)
 
 
@@ -836,6 +827,8 @@ def plan(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     blocks = [text for text in intro if "$$" in text][:1]          # the model: the first display block
     model = ["$$" + TRAILING.sub("", block.strip()) + "$$" for text in blocks
              for block in re.findall(r"\$\$(.*?)\$\$", text, flags=re.DOTALL)][:1]   # on one line
+    head, _, subtitle = title.partition(": ")          # "04 · Label and style: the semi-supervised VAE"
+    title = f"{head}\n\n### {subtitle[:1].upper()}{subtitle[1:]}" if subtitle else title
     if text_height("\n\n".join([f"# {title}", *model, outline])) > ROOM_HEIGHT:
         model = []
     cells = [_slide("\n\n".join([f"# {title}", *model, outline]).strip())]

@@ -63,6 +63,16 @@ def test_markdown_table_formats_rows():
     assert [line.replace("\\|", "").count("|") for line in table.data.splitlines()] == [3, 3, 3]
 
 
+@pytest.mark.parametrize("value", [3_049_871.2, 6_612.3, 82.66, 0.8391, 0.0123456, -4_560.0, 7.0])
+def test_significant_keeps_two_digits_and_writes_big_numbers_out(value):
+    text = plotting.significant(value)
+    # the same rounding by another route: Python's %g keeps two significant digits
+    assert float(text.replace(",", "")) == pytest.approx(float(f"{value:.2g}"))
+    assert "e" not in text and len(text.replace(",", "").replace("-", "").replace(".", "").lstrip("0")) >= 2
+    assert plotting.significant(3_049_871.2) == "3,000,000"
+    assert plotting.significant(0.8391, 3) == "0.839"
+
+
 def test_seed_table_gives_each_model_its_mean_and_spread():
     table = plotting.seed_table({"M2": [0.80, 0.90, 0.85]}, [0, 1, 2], "model",
                                 single=[("chance", 0.1)])
@@ -115,3 +125,61 @@ def test_latent_grid_tints_each_owned_cell_in_its_digits_colour_and_names_the_di
     assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["1", "7"]
     with pytest.raises(ValueError, match="owner"):
         plotting.latent_grid(lambda z: np.zeros((len(z), 4, 4)), n=3, owner=np.zeros((3, 3)))
+
+
+def test_cell_majority_counts_each_cells_codes_as_latent_grid_draws_the_cells():
+    # a hand-made case on the cells of (0, 3) x (0, 6), 3 x 3: each cell 1 wide and 2 tall
+    codes = [[0.5, 5.5], [0.2, 4.1], [0.9, 5.0],      # top-left cell: 7, 7, 1
+             [2.5, 0.5], [3.0, 6.0],                  # bottom-right cell: 4; the top-right corner: 2
+             [1.5, 2.5], [1.5, 3.5],                  # middle cell: a tie of 9 and 3 goes to 3
+             [5.0, 1.0], [-0.1, 5.0]]                 # outside the region: in no cell
+    labels = [7, 7, 1, 4, 2, 9, 3, 8, 8]
+    expected = np.array([[7, -1, 2], [-1, 3, -1], [-1, -1, 4]])
+    np.testing.assert_array_equal(plotting.cell_majority(codes, labels, (0, 3, 0, 6), n=3), expected)
+    # many random codes: against a count cell by cell, with each cell's bounds written out
+    rng = np.random.default_rng(0)
+    codes, labels = rng.normal(size=(3000, 2)) * [2.0, 5.0], rng.integers(0, 10, 3000)
+    extent, n = (-3.0, 3.0, -8.0, 8.0), 5
+    w, h = 6.0 / n, 16.0 / n
+    owner = plotting.cell_majority(codes, labels, extent, n)
+    for r in range(n):
+        for c in range(n):
+            left, top = -3.0 + c * w, 8.0 - r * h             # row 0 is the top: z_2 from 8 - h to 8
+            in_cell = ((codes[:, 0] >= left) & (codes[:, 0] < left + w)
+                       & (codes[:, 1] >= top - h) & (codes[:, 1] < top))
+            digits = [int(np.sum(labels[in_cell] == d)) for d in range(10)]
+            assert owner[r, c] == (digits.index(max(digits)) if sum(digits) else -1), (r, c)
+    with pytest.raises(ValueError, match="shape"):
+        plotting.cell_majority(np.zeros((4, 3)), np.zeros(4), (0, 1, 0, 1))
+
+
+def test_tc_sweep_draws_each_kind_and_the_excess_seed_by_seed():
+    rng = np.random.default_rng(0)
+    betas = [1.0, 2.0, 4.0]
+    measured = {k: rng.normal(5, 1, size=(3, 4)) for k in ("a", "b")}
+    shuffled = {k: rng.normal(5, 1, size=(3, 4)) for k in ("a", "b")}
+    fig = plotting.tc_sweep(betas, measured, shuffled)
+    left, right = fig.axes[:2]
+    # left: per kind a solid (measured) and a dashed (shuffled) line through the seed means
+    assert len(left.containers) == 4 and len(right.containers) == 2
+    np.testing.assert_allclose(left.containers[1].lines[0].get_ydata(), [np.mean(r) for r in shuffled["a"]])
+    # right: the mean over seeds of measured − shuffled, each β's seeds paired
+    expected = [np.mean([m - s for m, s in zip(mr, sr)]) for mr, sr in zip(measured["b"], shuffled["b"])]
+    np.testing.assert_allclose(right.containers[1].lines[0].get_ydata(), expected)
+    np.testing.assert_allclose(np.asarray(right.containers[1].lines[0].get_xdata(), float), betas)
+    with pytest.raises(ValueError, match="betas"):
+        plotting.tc_sweep(betas, {"a": np.zeros((2, 4))}, {"a": np.zeros((2, 4))})
+
+
+def test_mig_vs_reconstruction_puts_each_mean_at_its_reconstruction():
+    rng = np.random.default_rng(1)
+    betas = [1.0, 2.0, 4.0]
+    rec = {k: rng.normal(-100, 5, size=(3, 3)) for k in ("a", "b")}
+    mig = {k: rng.uniform(0, 0.1, size=(3, 3)) for k in ("a", "b")}
+    fig = plotting.mig_vs_reconstruction(betas, rec, mig, floor=0.001)
+    ax = fig.axes[0]
+    means = ax.containers[0].lines[0]              # the first kind's mean curve
+    np.testing.assert_allclose(means.get_xdata(), [sum(r) / 3 for r in rec["a"]])
+    np.testing.assert_allclose(means.get_ydata(), [sum(m) / 3 for m in mig["a"]])
+    assert [t.get_text() for t in ax.texts] == ["β=2", "β=4", "β=2", "β=4", "β=1:\nplain VAE"]
+    assert any(np.allclose(line.get_ydata(), 0.001) for line in ax.lines)    # the floor

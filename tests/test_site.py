@@ -338,7 +338,7 @@ def test_a_set_up_joining_its_figure_is_said_before_what_the_figure_shows():
     assert setup_at and said_at and setup_at[0] < said_at[0], f"the set-up is said first: {notes}"
 
 
-def test_a_printed_result_is_on_the_slide_of_its_figure_or_table_but_a_training_report_is_not():
+def test_a_printed_result_is_said_beside_a_figure_or_table_shown_alone_and_a_training_report_never():
     def printing(source, *outputs, text):
         return nbformat.v4.new_code_cell(source, outputs=[*outputs, nbformat.v4.new_output(
             "stream", name="stdout", text=text)])
@@ -350,8 +350,11 @@ def test_a_printed_result_is_on_the_slide_of_its_figure_or_table_but_a_training_
         printing("plot()", figure, text="mean over the seeds: M2 88.7%\n"),
         nbformat.v4.new_markdown_cell("## Three"),
         printing("x = run()\nprint(x)", text="after one epoch: 2.3 nats\n")])
-    assert "the control: 8.05 (z\\_1 shuffled)" in _text(by_table) and "trained" not in _text(by_table)
-    assert "> mean over the seeds: M2 88.7%" in _text(by_figure)
+    assert "the control: 8.05 (z\\_1 shuffled)" in _notes(by_table) and "8.05" not in _text(by_table), \
+        "beside a table, a printed result is said"
+    assert "trained" not in _text(by_table) + _notes(by_table)
+    assert "mean over the seeds: M2 88.7%" in _notes(by_figure) and "88.7" not in _text(by_figure), \
+        "beside a figure, a printed result is said"
     assert "> after one epoch: 2.3 nats" in _text(alone), "a result printed without a figure gets a slide"
     title, with_figure, summary = _deck_of([printing("plot()", figure, text=""),
                                             printing("x = run()\nprint(x)", text="the gain: 5 nats\n")])
@@ -631,10 +634,14 @@ def test_a_sparse_table_is_set_larger_where_its_columns_still_fit():
         "a small table on a slide less than 55 % full is set at 36 px"
     six = "| model | accuracy |\n|---|---|\n" + "".join(f"| M{k} | 9{k} % |\n" for k in range(4))
     assert "table-large" in tags(table_slide(six)), "a fuller slide's table at 30 px"
-    wide = "| " + " | ".join(f"a rather long column heading {k}" for k in range(4)) + " |\n|" + "---|" * 4 \
-        + "\n| " + " | ".join("1" for _ in range(4)) + " |"
+    wide = "| " + " | ".join(f"long_heading_number_{k}" for k in range(5)) \
+        + " |\n|" + "---|" * 5 + "\n| " + " | ".join("1" for _ in range(5)) + " |"
     assert not {"table-large", "table-xlarge"} & tags(table_slide(wide)), \
-        "a table that would not fit the width keeps its size"
+        "a table that would not fit the width (headings of one word cannot wrap) keeps its size"
+    two_lines = "| model (100 labels) | seed 0 | seed 1 | mean | spread (max − min) |\n|---|---|---|---|---|\n" \
+        "| baseline: classifier on the labeled codes | 69.8% | 68.0% | 69.5% | 2.8% |"
+    assert "table-large" in tags(table_slide(two_lines)), \
+        "a table that fits with its longest cells on two lines is set larger"
 
 
 def test_speaker_notes_leave_out_what_the_deck_does_not_show():

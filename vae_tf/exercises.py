@@ -481,8 +481,9 @@ def check_iwae_against_k(fn) -> CheckResult:
              "K (Burda et al. 2016), and at K = 1 it is already the ELBO",
         "b": "only if every weight w_k were the same number, that is if q(z | x) were the exact posterior p(z | x); "
              "a diagonal Gaussian q is not, so more samples bring the estimate closer to log p(x)",
-        "c": "at K = 1 the estimate is a one-sample ELBO; on average it grows with K towards log p(x) and never "
-             "above it, so it rises by at most the gap KL(q(z | x) ‖ p(z | x)) between the ELBO and log p(x)",
+        "c": "at K = 1 the estimate is a one-sample ELBO; on average it grows with K towards log p(x) and stays "
+             "below it (a single estimate may land above), so it rises by at most the gap KL(q(z | x) ‖ p(z | x)) "
+             "between the ELBO and log p(x)",
         "d": "it is bounded: on average the estimate never exceeds log p(x), a finite number, and it converges to it",
     })
 

@@ -196,6 +196,26 @@ def latent_grid(decode: Callable[[np.ndarray], np.ndarray], extent: tuple[float,
     return fig
 
 
+def cell_majority(codes, labels, extent: tuple[float, float, float, float], n: int = 15) -> np.ndarray:
+    """The digit most of each cell's codes belong to, on ``latent_grid``'s n×n cells of ``extent``.
+
+    Returns an (n, n) integer array laid out as ``latent_grid`` draws it (rows from the top, large z_2,
+    to the bottom; columns from small to large z_1), -1 for a cell that holds no code. Codes outside
+    ``extent`` count for no cell; a code on the upper edge of the region counts for the last cell.
+    Ties go to the smaller digit.
+    """
+    codes, labels = np.asarray(codes, dtype=float), np.asarray(labels, dtype=int)
+    if codes.ndim != 2 or codes.shape[1] != 2 or len(codes) != len(labels):
+        raise ValueError(f"expected codes of shape (N, 2) and N labels, got {codes.shape} and {labels.shape}")
+    x0, x1, y0, y1 = extent
+    inside = (codes[:, 0] >= x0) & (codes[:, 0] <= x1) & (codes[:, 1] >= y0) & (codes[:, 1] <= y1)
+    col = np.clip(((codes[:, 0] - x0) / (x1 - x0) * n).astype(int), 0, n - 1)
+    row = n - 1 - np.clip(((codes[:, 1] - y0) / (y1 - y0) * n).astype(int), 0, n - 1)   # the top row first
+    counts = np.zeros((n, n, max(10, labels.max(initial=0) + 1)), dtype=int)
+    np.add.at(counts, (row[inside], col[inside], labels[inside]), 1)
+    return np.where(counts.sum(axis=-1) > 0, counts.argmax(axis=-1), -1)
+
+
 def training_curves(histories: Mapping[str, Mapping[str, Sequence[float]]] | Mapping[str, Sequence[float]],
                     keys: Sequence[str] = ("loss",), ylabel: str | None = None, title: str | None = None,
                     key_labels: Mapping[str, str] | None = None):
@@ -242,6 +262,16 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence], floatfmt: s
     return Markdown("\n".join(lines))
 
 
+def significant(value: float, digits: int = 2) -> str:
+    """``value`` rounded to ``digits`` significant digits, written out with thousands separators
+    (3,000,000 rather than 3e+06): for tables of ratios that span orders of magnitude."""
+    if value == 0 or not np.isfinite(value):
+        return f"{value:g}"
+    exponent = int(np.floor(np.log10(abs(value))))
+    decimals = max(0, digits - 1 - exponent)
+    return f"{round(float(value), digits - 1 - exponent):,.{decimals}f}"
+
+
 def seed_table(results: Mapping[str, Sequence[float]], seeds: Sequence[int], header: str,
                single: Sequence[tuple[str, float]] = ()):
     """Shares over several seeds as a table: one row per model, each seed, the mean and the
@@ -274,3 +304,73 @@ def traversal_codes(center, dims: Sequence[int], values) -> np.ndarray:
         codes[row * len(values):(row + 1) * len(values), int(d)] = values
     return codes
 
+
+def _log2_beta_axis(ax, betas) -> None:
+    ax.axhline(0, color="gray", lw=0.8)
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(betas, [f"{b:g}" for b in betas])
+    ax.set_xlabel("β (β = 1: the plain VAE)")
+
+
+def tc_sweep(betas: Sequence[float], measured: Mapping[str, np.ndarray], shuffled: Mapping[str, np.ndarray],
+             colors: Sequence[str] = ("C0", "C3")):
+    """The total correlation over a β sweep, mean ± s.d. over seeds.
+
+    ``measured[kind]`` and ``shuffled[kind]`` hold one TC per β and seed, shape [len(betas), seeds]
+    (the control: each dimension shuffled across images). Left: both against β (measured solid,
+    shuffled dashed); right: measured − shuffled, taken seed by seed.
+    """
+    fig, (ax, ax_excess) = plt.subplots(1, 2, figsize=(14, 4.8))
+    for (kind, tc), color in zip(measured.items(), colors):
+        tc, control = np.asarray(tc, float), np.asarray(shuffled[kind], float)
+        if tc.shape != control.shape or len(tc) != len(betas):
+            raise ValueError(f"{kind}: measured {tc.shape} and shuffled {control.shape} must both be "
+                             f"[{len(betas)} betas, seeds]")
+        for values, fmt, name in [(tc, "o-", "measured"), (control, "s--", "dimensions shuffled")]:
+            ax.errorbar(betas, values.mean(1), yerr=values.std(1, ddof=1), fmt=fmt, color=color,
+                        capsize=3, label=f"{kind}: {name}")
+        excess = tc - control
+        ax_excess.errorbar(betas, excess.mean(1), yerr=excess.std(1, ddof=1), fmt="o-", color=color,
+                           capsize=3)
+    for a in (ax, ax_excess):
+        _log2_beta_axis(a, betas)
+    ax.set_ylabel("test TC (nats)")
+    ax_excess.set_ylabel("measured − shuffled (nats)")
+    ax.set_title("Test TC, measured and shuffled")
+    ax_excess.set_title("TC the control does not explain")
+    fig.suptitle(f"Mean ± s.d. over {tc.shape[1]} seeds")
+    fig.legend(*ax.get_legend_handles_labels(), loc="lower center", ncol=2)
+    fig.tight_layout(rect=(0, 0.13, 1, 1))
+    return fig
+
+
+def mig_vs_reconstruction(betas: Sequence[float], reconstruction: Mapping[str, np.ndarray],
+                          mig: Mapping[str, np.ndarray], floor: float, colors: Sequence[str] = ("C0", "C3")):
+    """MIG against the reconstruction term over a β sweep: mean ± s.d. over seeds (error bars both
+    ways) and each seed as a faint dot. ``reconstruction[kind]`` and ``mig[kind]`` have shape
+    [len(betas), seeds], row 0 the shared β = 1 model (the plain VAE); ``floor`` is drawn dotted."""
+    fig, ax = plt.subplots(figsize=(9.5, 5.5))
+    for (kind, rec), color in zip(reconstruction.items(), colors):
+        rec, score = np.asarray(rec, float), np.asarray(mig[kind], float)
+        if rec.shape != score.shape or len(rec) != len(betas):
+            raise ValueError(f"{kind}: reconstruction {rec.shape} and mig {score.shape} must both be "
+                             f"[{len(betas)} betas, seeds]")
+        r, m = rec.mean(1), score.mean(1)
+        ax.errorbar(r, m, xerr=rec.std(1, ddof=1), yerr=score.std(1, ddof=1), fmt="o-", color=color,
+                    capsize=3, label=f"{kind}, β = " + ", ".join(f"{b:g}" for b in betas))
+        for b, x, y in zip(betas[1:], r[1:], m[1:]):
+            ax.annotate(f"β={b:g}", (x, y), textcoords="offset points", xytext=(5, 5), color=color,
+                        bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.8), fontsize=13)
+        ax.plot(rec.T, score.T, ".", color=color, alpha=0.35)
+    ax.plot(r[0], m[0], "o", color="k", zorder=5)
+    ax.annotate(f"β={betas[0]:g}:\nplain VAE", (r[0], m[0]), textcoords="offset points", xytext=(8, -4),
+                fontsize=13)
+    ax.set_xlim(right=r[0] + 8)
+    ax.axhline(floor, color="gray", ls=":", label=f"floor: shuffled codes (highest, {floor:.4f})")
+    ax.set_xlabel(r"test reconstruction term $\mathbb{E}_q \log p_\theta(x \mid z)$ (nats / image); "
+                  "β grows to the left")
+    ax.set_ylabel("MIG (0 to 1)")
+    ax.set_title(f"MIG against reconstruction: mean ± s.d. over {rec.shape[1]} seeds (dots: each seed)")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
+    fig.tight_layout()
+    return fig

@@ -183,3 +183,50 @@ def test_mig_vs_reconstruction_puts_each_mean_at_its_reconstruction():
     np.testing.assert_allclose(means.get_ydata(), [sum(m) / 3 for m in mig["a"]])
     assert [t.get_text() for t in ax.texts] == ["β=2", "β=4", "β=2", "β=4", "β=1:\nplain VAE"]
     assert any(np.allclose(line.get_ydata(), 0.001) for line in ax.lines)    # the floor
+
+
+def test_seed_dots_puts_each_seed_and_the_mean_of_each_model_on_its_row():
+    results = {"M2": [0.9, 0.8, 0.85], "baseline: the classifier alone": [0.7, 0.72, 0.77]}
+    fig = plotting.seed_dots(results, [0, 1, 2], "accuracy (%)")
+    ax = fig.axes[0]
+    points = np.concatenate([c.get_offsets() for c in ax.collections])
+    expected = [(100 * v, row) for row, shares in enumerate(results.values()) for v in shares]
+    np.testing.assert_allclose(points, expected)
+    means = [(line.get_xdata()[0], np.mean(line.get_ydata())) for line in ax.lines]
+    np.testing.assert_allclose(means, [(85.0, 0), (73.0, 1)])              # (90 + 80 + 85) / 3, (70 + 72 + 77) / 3
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["M2", "baseline"]
+    with pytest.raises(ValueError, match="2 values for 3 seeds"):
+        plotting.seed_dots({"M2": [0.9, 0.8]}, [0, 1, 2], "accuracy (%)")
+
+
+def test_paired_by_class_joins_each_class_pair_and_starts_the_axis_at_zero():
+    first, second = [0.97, 0.78, 0.9], [0.96, 0.735, 0.92]
+    fig = plotting.paired_by_class({"with": first, "without": second}, "digit", "correct (%)")
+    ax = fig.axes[0]
+    joins, *markers = ax.collections
+    for k, segment in enumerate(joins.get_segments()):                    # class k: from one share to the other
+        np.testing.assert_allclose(segment, [(k, 100 * first[k]), (k, 100 * second[k])])
+    np.testing.assert_allclose(markers[1].get_offsets(), [(0, 96), (1, 73.5), (2, 92)])
+    assert ax.get_ylim() == (0, 100)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["with", "without"]
+    with pytest.raises(ValueError, match="two models"):
+        plotting.paired_by_class({"a": first}, "digit", "correct (%)")
+
+
+def test_split_y_shows_each_value_in_exactly_one_row_and_refuses_overlapping_ranges():
+    import matplotlib.pyplot as plt
+    low, high = np.array([102.1, 110.0, 125.2]), np.array([196.6, 1289.0, 13006.0])
+    fig, axes = plt.subplots(2, 2)
+    plotting.split_y(axes, low, high)
+    for top, bottom in zip(*axes):
+        (t0, t1), (b0, b1) = top.get_ylim(), bottom.get_ylim()
+        assert top.get_yscale() == "log" and bottom.get_yscale() == "linear"
+        for v in low:
+            assert b0 < v < b1 and not t0 < v < t1
+        for v in high:
+            assert t0 < v < t1 and not b0 < v < b1
+    plt.close(fig)
+    fig, axes = plt.subplots(2, 1)
+    with pytest.raises(ValueError, match="above"):
+        plotting.split_y(axes.reshape(2, 1), low, [120.0, 300.0])
+    plt.close(fig)

@@ -288,6 +288,55 @@ def seed_table(results: Mapping[str, Sequence[float]], seeds: Sequence[int], hea
                           rows)
 
 
+def seed_dots(results: Mapping[str, Sequence[float]], seeds: Sequence[int], xlabel: str,
+              title: str | None = None):
+    """Shares over several seeds, one row per model: a marker per seed and a bar at the mean,
+    in percent. Each row is labeled with its model's name up to the first colon."""
+    fig, ax = plt.subplots(figsize=(8, 0.5 + 0.7 * len(results)))
+    for row, (name, shares) in enumerate(results.items()):
+        shares = 100 * np.asarray(shares, float)
+        if len(shares) != len(seeds):
+            raise ValueError(f"results[{name!r}]: {len(shares)} values for {len(seeds)} seeds")
+        for k, (seed, share) in enumerate(zip(seeds, shares)):
+            ax.scatter(share, row, s=60, marker="os^Dv"[k % 5], color=f"C{row}",
+                       label=f"seed {seed}" if row == 0 else None)
+        ax.plot([shares.mean()] * 2, [row - 0.3, row + 0.3], color=f"C{row}", lw=2,
+                label="mean" if row == 0 else None)
+    ax.set_yticks(range(len(results)), [name.split(":")[0] for name in results])
+    ax.invert_yaxis()
+    ax.set_xlabel(xlabel)
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
+    fig.tight_layout()
+    return fig
+
+
+def paired_by_class(shares: Mapping[str, Sequence[float]], xlabel: str, ylabel: str,
+                    title: str | None = None, ylim: tuple[float, float] = (0, 100)):
+    """Two models' shares per class, in percent on an axis from ``ylim`` (0 to 100 unless told):
+    a marker per model and class, and a grey line joining each class's pair (the gap).
+    The keys of ``shares`` are the legend's entries."""
+    if len(shares) != 2:
+        raise ValueError(f"shares: expected two models, got {len(shares)}")
+    first, second = (100 * np.asarray(a, float) for a in shares.values())
+    if first.shape != second.shape or first.ndim != 1:
+        raise ValueError(f"shares: one value per class for each model, got {first.shape} and {second.shape}")
+    classes = np.arange(len(first))
+    fig, ax = plt.subplots(figsize=(10, 4.2))
+    ax.vlines(classes, first, second, color="0.6", lw=2)
+    for (name, _), values, marker in zip(shares.items(), (first, second), "o^"):
+        ax.scatter(classes, values, s=70, marker=marker, zorder=3, label=name)
+    ax.set_xticks(classes)
+    ax.set_ylim(*ylim)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="lower left")
+    fig.tight_layout()
+    return fig
+
 def traversal_codes(center, dims: Sequence[int], values) -> np.ndarray:
     """Codes that sweep one dimension at a time around ``center``: shape [len(dims) · len(values), D].
 
@@ -374,3 +423,27 @@ def mig_vs_reconstruction(betas: Sequence[float], reconstruction: Mapping[str, n
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
     fig.tight_layout()
     return fig
+
+
+def split_y(axes, low_values, high_values) -> None:
+    """Two rows of axes as one y-axis broken in two: the bottom row spans ``low_values`` on a linear
+    scale (a zoom), the top row ``high_values`` on a log scale with plain tick labels (200, 500,
+    1,000, ...). ``axes`` has shape [2, columns]; plot every curve into both rows first. Raises if
+    the two ranges overlap, since a curve would then show in both rows."""
+    low, high = np.asarray(low_values, float), np.asarray(high_values, float)
+    if high.min() <= low.max():
+        raise ValueError(f"the top row's values (from {high.min():g}) must lie above the bottom "
+                         f"row's (up to {low.max():g})")
+    pad = 0.08 * (low.max() - low.min())
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+    for ax in np.asarray(axes)[0]:
+        ax.set_yscale("log")
+        ax.set_ylim(high.min() / 1.25, high.max() * 1.25)
+        ax.yaxis.set_major_locator(LogLocator(subs=(1, 2, 5)))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        ax.yaxis.set_minor_formatter(NullFormatter())
+        ax.spines["bottom"].set_visible(False)
+        ax.tick_params(axis="x", which="both", bottom=False)
+    for ax in np.asarray(axes)[1]:
+        ax.set_ylim(low.min() - pad, low.max() + pad)
+        ax.spines["top"].set_visible(False)

@@ -13,9 +13,8 @@
     that differs from an earlier slide's only in its numbers is shown once);
   - a slide per figure, shown large, with the first sentence of what the text after it says;
   - a slide per small table (at most ``TABLE_COLUMNS`` columns and ``TABLE_ROWS`` rows);
-  - what a cell prints as its result (at most ``PRINTED_LINES`` short lines; not training reports):
-    beside a figure or a table it is said, in the notes (the slide shows the figure and its
-    takeaway); printed alone, it is quoted on the text slide before it where it fits (else said);
+  - what a cell prints as its result (at most ``PRINTED_LINES`` short lines; not training reports)
+    is said, in the notes: the slides show figures, tables and their takeaways;
   - then, where they fit on one 1280 x 720 slide by the estimate of ``height``, a section's
     slides are joined: code and tables under the text before them, and a lead sentence beside or
     above the figure after it, or, where the lead does not fit, the equations and code above it
@@ -29,7 +28,8 @@
 - a **summary** slide: the notebook's Summary, else each section's takeaway.
 
 Seeding (``keras.utils.set_random_seed``) is never shown; Keras' ``compile`` and ``fit`` are shown
-once per deck, later only the model, and a loop that only builds a model for each seed not at all.
+once per deck, later only the model, and a loop that only builds a model for each seed not at all;
+a line that only builds a model is said in the notes.
 
 The rest of the prose becomes the speaker notes of the slide it belongs to: what is said about a
 figure on that figure's slide, and the text that sets up the next one (after the first's takeaway)
@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import ast
 import base64
+import itertools
 import math
 import re
 import struct
@@ -141,10 +142,13 @@ def _equations(markdown: str) -> list[str]:
 
 
 def _table_for_slide(markdown: str) -> str:
-    """The table with its short header cells kept on one line (a wrapped "seed / 0" reads badly)."""
+    """The table with its short header cells kept on one line (a wrapped "seed / 0" reads badly), and in
+    a longer one what stands in parentheses or around "=" ("(max − min)", "S = 2")."""
     lines = markdown.strip().splitlines()
+    together = lambda text: re.sub(r"\([^()]*\)|\S+ = \S+", lambda m: m.group().replace(" ", "&nbsp;"), text)
     cells = lines[0].split("|")
-    lines[0] = "|".join(f" {c.strip().replace(' ', '&nbsp;')} " if len(c.strip()) <= 14 else c for c in cells)
+    lines[0] = "|".join(f" {c.strip().replace(' ', '&nbsp;')} " if len(c.strip()) <= 14 else together(c)
+                        for c in cells)
     return "\n".join(lines)
 
 
@@ -235,6 +239,8 @@ def _shown_source(cell) -> list[str]:
     return found
 
 
+#: one line that only builds a model: ``m1 = vae_tf.VAE(latent_dim=50)``
+CONSTRUCTOR = re.compile(r"[\w\[\]]+\s*=\s*[\w.]+\([^\n]*\)\s*(#[^\n]*)?")
 #: the lines of Keras' training routine: seeding, ``compile`` and ``fit``
 TRAINING_LINE = re.compile(r"\s*(keras\.utils\.set_random_seed\(|[\w\[\]]+\.(compile|fit)\()")
 SEED_LINE = re.compile(r"\s*keras\.utils\.set_random_seed\(")
@@ -444,25 +450,28 @@ def _section_slides(section: Section, seen_code: set[str]) -> tuple[list, str]:
                 slides[-2].metadata["slideshow"]["slide_type"] = "slide"
             takeaway = takeaway or said
         if table and not images:
+            one_line = _table_width(table, 24) <= ROOM_WIDTH     # its rows unwrapped, else let them wrap
             slides += [_slide(f"### {section.title}"), nbformat.v4.new_markdown_cell(
-                _table_for_slide(table), metadata={"slideshow": {"slide_type": "-"}})]
+                _table_for_slide(table), metadata={"slideshow": {"slide_type": "-"},
+                                                   "tags": ["table-nowrap"] if one_line else []})]
             if said:
                 slides.append(_slide(said, "-"))
             takeaway = takeaway or said
-        elif printed and not images and not _short_code(cell):        # a result printed, not drawn
-            slides += [_slide(f"### {section.title}"), _slide(printed, "-", deck_printed=True)]
         shown = [cell.source] if not images and not table and _short_code(cell) else _shown_source(cell)
         for source in shown:
             source = _without_repeated_training(source, seen_code)
             if not source or re.sub(r"\d", "", source) in seen_code:    # the same call with other numbers: shown once
                 continue
             seen_code.add(re.sub(r"\d", "", source))
+            if CONSTRUCTOR.fullmatch(source.strip()):        # one model built: the slide's text says which
+                slides.append(_notes(f"The code: `{source.strip()}`."))
+                continue
             code = nbformat.v4.new_code_cell(source, metadata={"slideshow": {"slide_type": "-"}})
             slides += [_slide(f"### {section.title}: the code"), code]
         if carry and len(slides) > start:                   # said where what it sets up is shown
             slides.append(_notes(carry))
             carry = ""
-        if printed and (images or table):                   # the slide shows the figure; the numbers are said
+        if printed:                                         # numbers are said; the slides show figures
             slides.append(_notes(_unquoted(printed)))
         i += 1
     if carry:
@@ -612,12 +621,11 @@ def compact(cells: list) -> list:
         if before in ("lead", "text") and kind in ("side", "wide"):
             fits = lambda merged: merged and height(merged) <= (
                 FIGURE_BOX[False][1] if kind == "side" else ROOM_HEIGHT) + 1
-            setup = _without_printed(previous)            # beside a figure, the set-up's numbers are said
-            merged = _with_content(slide, setup, kind)
+            merged = _with_content(slide, previous, kind)
             if not fits(merged) and before == "text":        # the equations or code without the lead
-                merged = _with_content(slide, _without_prose(setup), kind, room=ROOM_HEIGHT - 24)  # tall math
+                merged = _with_content(slide, _without_prose(previous), kind, room=ROOM_HEIGHT - 24)  # tall math
             if not fits(merged) and before == "text":        # nor a one-line constructor: the equations say it
-                merged = _with_content(slide, _without_prose(_without_one_liners(setup)), kind,
+                merged = _with_content(slide, _without_prose(_without_one_liners(previous)), kind,
                                        room=ROOM_HEIGHT - 24)
             if fits(merged):
                 joined[-1] = merged
@@ -628,22 +636,12 @@ def compact(cells: list) -> list:
                 joined[-1] = strips
                 continue
         shown = [c for c in _continued(slide) if c.metadata["slideshow"]["slide_type"] != "notes"]
-        if previous and shown and all(c.metadata.get("deck_printed") for c in shown):
-            previous += [c for c in _without_printed(slide) if c.metadata["slideshow"]["slide_type"] == "notes"]
-            continue                                      # a printed result alone: said, not shown
         if previous and kind == "text" and len(shown) == 1 and shown[0].cell_type == "code" \
                 and len(shown[0].source.strip().splitlines()) == 1:
             previous += [c for c in slide if c.metadata["slideshow"]["slide_type"] == "notes"]
             continue                                      # one line of code alone says little
         joined.append(slide)
     return [cell for slide in joined for cell in slide]
-
-
-def _without_printed(slide: list) -> list:
-    """The slide with its printed results said in the notes instead of shown."""
-    printed = [c for c in slide if c.metadata.get("deck_printed")]
-    said = "\n\n".join(c.source.replace("> ", "", 1) for c in printed)
-    return [c for c in slide if c not in printed] + ([_notes(said)] if said else [])
 
 
 def _strip(cell) -> bool:
@@ -675,6 +673,9 @@ def _without_prose(slide: list) -> list:
     return kept + ([_notes("\n\n".join(said))] if said else [])
 
 
+KEPT = 0.75      # a figure shrunk to make room for its set-up keeps at least this share of its height
+
+
 def _with_content(slide: list, previous: list, kind: str, room: float = ROOM_HEIGHT) -> list | None:
     """The figure's slide with the previous slide's content (its heading dropped) under its
     heading: only text beside a figure; above one, text and code, the figure made smaller by as
@@ -702,8 +703,8 @@ def _with_content(slide: list, previous: list, kind: str, room: float = ROOM_HEI
     figure = next(c for c in slide if _figure_size(c))
     width, tall = _figure_size(figure)
     shrunk = tall - max(0.0, height(slide) + height(content) - room)   # only what does not fit
-    if shrunk < tall and width * shrunk ** 2 / tall < 0.41 * 1280 * 720:   # stays large
-        return None
+    if shrunk < tall and (width * shrunk ** 2 / tall < 0.41 * 1280 * 720 or shrunk < KEPT * tall):
+        return None                                  # the figure stays large, its labels readable
     for out in figure.outputs:
         out.data["text/html"] = out.data["text/html"].replace(
             f"width: {round(width)}px; height: {round(tall)}px",
@@ -764,16 +765,20 @@ TABLE_LARGE = TABLE_TIERS[1][:2]
 
 
 def _table_width(markdown: str, size: float) -> float:
-    """The width (px) a markdown table takes unwrapped at ``size`` px: half an em per character of
-    each column's widest cell (more than digits take, less than bold headings), plus padding."""
+    """The width (px) a markdown table takes at ``size`` px, its rows on one line each and its headings
+    on at most two: half an em per character of each column's widest cell (more than digits take,
+    less than bold headings), plus padding."""
     rows = [[c.strip() for c in line.strip().strip("|").split("|")]
             for line in markdown.splitlines() if line.strip().startswith("|") and "---" not in line]
     if not rows:
         return 0.0
-    def wrapped(cell: str) -> int:            # a cell of several words may wrap onto two lines
-        cell = re.sub(r"\$([^$]*)\$", lambda m: "x" * (len(m.group(1)) // 3 + 1), cell)
-        return max(max(map(len, cell.split()), default=0), math.ceil(len(cell) / 2)) if " " in cell else len(cell)
-    widths = [max(wrapped(row[k]) for row in rows if k < len(row)) for k in range(len(rows[0]))]
+    def chars(cell: str, heading: bool) -> int:   # a heading of several words may wrap onto two lines
+        cell = re.sub(r"\$([^$]*)\$", lambda m: "x" * (len(m.group(1)) // 3 + 1), cell.replace("&nbsp;", "~"))
+        if heading and " " in cell:
+            return max(max(map(len, cell.split())), math.ceil(len(cell) / 2))
+        return len(cell)
+    widths = [max(chars(row[k], heading=n == 0) for n, row in enumerate(rows) if k < len(row))
+              for k in range(len(rows[0]))]
     return sum(0.5 * size * w + 28 for w in widths)
 
 
@@ -825,6 +830,9 @@ def plan(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     title, intro, found, summary = sections(nb)
     outline = "\n".join("- " + re.sub(r"^\d+ · ", "", s.title) for s in found)   # numbered or not, alike
     blocks = [text for text in intro if "$$" in text][:1]          # the model: the first display block
+    if not blocks and found:                       # ... else that of the first section's opening text
+        opening = itertools.takewhile(lambda c: c.cell_type == "markdown", found[0].cells)
+        blocks = [c.source for c in opening if "$$" in c.source][:1]
     model = ["$$" + TRAILING.sub("", block.strip()) + "$$" for text in blocks
              for block in re.findall(r"\$\$(.*?)\$\$", text, flags=re.DOTALL)][:1]   # on one line
     head, _, subtitle = title.partition(": ")          # "04 · Label and style: the semi-supervised VAE"
@@ -859,6 +867,9 @@ def _sentences(part: str) -> list[str]:
     return [part[a:b].strip() for a, b in zip([0] + ends[:-1], ends) if part[a:b].strip()]
 
 
+ON_THE_SLIDE = "(equation on the slide)"      # what the notes say where the text shows display math
+
+
 def _said_once(slide: list) -> list:
     """The slide with notes that say only what it does not show: no sentence or table it shows, and
     no display math (the slide shows the lecture's equations; a lecturer says the rest in words)."""
@@ -873,10 +884,10 @@ def _said_once(slide: list) -> list:
         for part in paragraphs(cell.source):
             if part.lstrip().startswith("|") and part.strip() in shown:
                 continue
-            part = re.sub(r"\s*\$\$.*?\$\$\s*", " [equation] ", part, flags=re.DOTALL).strip()
+            part = re.sub(r"\s*\$\$.*?\$\$\s*", f" {ON_THE_SLIDE} ", part, flags=re.DOTALL).strip()
             said = [s for s in _sentences(part) if s not in shown and s not in heard]
             heard.update(said)
-            if said and said != ["[equation]"]:
+            if said and said != [ON_THE_SLIDE]:
                 part = " ".join(said) if len(said) < len(_sentences(part)) else part
                 parts.append(part[:-1] + "." if part.endswith(":") else part)   # what followed is the slide's
         if parts:

@@ -127,6 +127,22 @@ def test_latent_grid_tints_each_owned_cell_in_its_digits_colour_and_names_the_di
         plotting.latent_grid(lambda z: np.zeros((len(z), 4, 4)), n=3, owner=np.zeros((3, 3)))
 
 
+def test_reference_lines_draws_each_yardstick_at_its_height_inside_the_axes_labelled_with_its_value():
+    fig = plotting.training_curves({"a": {"loss": [150.0, 145.0, 142.0], "val_loss": [148.0, 144.0, 143.0]}})
+    ax = fig.axes[0]
+    plotting.reference_lines(ax, {"digit only": 171.63, "mean image": 205.8})
+    added = ax.lines[2:]
+    assert [tuple(line.get_ydata()) for line in added] == [(171.63, 171.63), (205.8, 205.8)]
+    assert [t.get_text() for t in ax.texts] == ["digit only: 171.6", "mean image: 205.8"]
+    low, high = ax.get_ylim()
+    assert low < 142.0 and high > 205.8, "the view takes in the curves and every line"
+    fig.canvas.draw()
+    box = ax.get_window_extent()
+    for text in ax.texts:
+        extent = text.get_window_extent()
+        assert box.x0 <= extent.x0 and extent.x1 <= box.x1 + 1 and box.y0 <= extent.y0 and extent.y1 <= box.y1
+
+
 def test_cell_majority_counts_each_cells_codes_as_latent_grid_draws_the_cells():
     # a hand-made case on the cells of (0, 3) x (0, 6), 3 x 3: each cell 1 wide and 2 tall
     codes = [[0.5, 5.5], [0.2, 4.1], [0.9, 5.0],      # top-left cell: 7, 7, 1
@@ -185,6 +201,28 @@ def test_mig_vs_reconstruction_puts_each_mean_at_its_reconstruction():
     assert any(np.allclose(line.get_ydata(), 0.001) for line in ax.lines)    # the floor
 
 
+def test_place_labels_moves_a_label_off_a_line_and_off_another_label():
+    import matplotlib.pyplot as plt
+    from matplotlib.path import Path
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.set_xlim(0, 10), ax.set_ylim(0, 10)
+    line, = ax.plot([5, 9], [5, 9], "-")                   # runs up and right from (5, 5)
+    labels = [ax.annotate(text, (5, 5), textcoords="offset points", xytext=(5, 5), fontsize=13)
+              for text in ("first", "second")]
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    assert line.get_path().transformed(line.get_transform()).intersects_bbox(
+        labels[0].get_window_extent(renderer), filled=False)        # the default corner hits the line
+    plotting.place_labels(ax, labels)
+    boxes = [label.get_window_extent(renderer) for label in labels]
+    path = line.get_path().transformed(line.get_transform())
+    assert not any(path.intersects_bbox(box, filled=False) for box in boxes)
+    assert not boxes[0].overlaps(boxes[1])
+    assert labels[0].xyann != (5, 5)
+    assert isinstance(path, Path)
+    plt.close(fig)
+
+
 def test_seed_dots_puts_each_seed_and_the_mean_of_each_model_on_its_row():
     results = {"M2": [0.9, 0.8, 0.85], "baseline: the classifier alone": [0.7, 0.72, 0.77]}
     fig = plotting.seed_dots(results, [0, 1, 2], "accuracy (%)")
@@ -230,3 +268,109 @@ def test_split_y_shows_each_value_in_exactly_one_row_and_refuses_overlapping_ran
     with pytest.raises(ValueError, match="above"):
         plotting.split_y(axes.reshape(2, 1), low, [120.0, 300.0])
     plt.close(fig)
+
+
+def test_split_y_marks_the_break_only_in_the_columns_asked_for_where_the_rows_meet():
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(2, 2)
+    plotting.split_y(axes, [100.0, 120.0], [200.0, 900.0], broken_columns=[0])
+    fig.canvas.draw()
+    def marks(ax):
+        return [line for line in ax.get_lines() if line.get_gid() == "split_y break mark"]
+    assert [len(marks(ax)) for ax in axes.ravel()] == [1, 0, 1, 0]
+    # in display coordinates: the top row's mark at its bottom-left corner, the bottom row's at its top-left
+    for ax, corner in [(axes[0, 0], (0, 0)), (axes[1, 0], (0, 1))]:
+        (line,) = marks(ax)
+        xy = line.get_transform().transform(np.column_stack(line.get_data()))[0]
+        np.testing.assert_allclose(xy, ax.transAxes.transform(corner))
+    plt.close(fig)
+
+
+def test_at_percentiles_picks_the_item_of_each_rank_within_the_pool():
+    values = np.array([5.0, 1.0, 9.0, 3.0, 7.0, 2.0])
+    # sorted: 1 (index 1), 2 (5), 3 (3), 5 (0), 7 (4), 9 (2): rank 0 is the smallest, rank 1 the largest
+    np.testing.assert_array_equal(plotting.at_percentiles(values, [0.0, 1.0]), [1, 2])
+    # rank 0.4 of 6 items: position int(0.4 · 5) = 2 from 0, the third smallest (3, at index 3)
+    np.testing.assert_array_equal(plotting.at_percentiles(values, [0.4]), [3])
+    # among indices 0, 2, 4 (values 5, 9, 7): smallest, middle, largest
+    among = np.array([True, False, True, False, True, False])
+    np.testing.assert_array_equal(plotting.at_percentiles(values, [0.0, 0.5, 1.0], among), [0, 4, 2])
+    with pytest.raises(ValueError, match="ranks"):
+        plotting.at_percentiles(values, [1.5])
+
+
+def test_traversal_grid_names_each_blocks_ends_and_middle_under_its_columns():
+    starts, values, rows = ["a 0", "a 1"], [-2.0, 0.0, 2.0], 2
+    # every image one flat grey level that says which block and column it is
+    images = np.zeros((2, rows, 3, 28, 28))
+    for b in range(2):
+        for c in range(3):
+            images[b, :, c] = 0.1 + 0.3 * b + 0.1 * c
+    fig = plotting.traversal_grid(images, values, starts, ["z1", "z2"], "t")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == [
+        "−2", "t = 0\n(from a 0)", "2", "−2", "t = 0\n(from a 1)", "2"]
+    canvas = np.asarray(ax.images[0].get_array())
+    expected = [0.1 + 0.3 * b + 0.1 * c for b in range(2) for c in (0, 1, 2)]
+    under = [canvas[14, int(round(x))] for x in ax.get_xticks()]      # the pixel column under each tick
+    np.testing.assert_allclose(under, expected, atol=1e-6)
+    assert canvas.shape[1] == 7 * 28 + 6 * plotting.GRID_GAP            # 3 + blank + 3 columns
+    assert np.all(canvas[:, 3 * 30:3 * 30 + 28] == 0)                   # the blank column between blocks
+    with pytest.raises(ValueError, match="values"):
+        plotting.traversal_grid(images[:, :, :2], values, starts, ["z1", "z2"], "t")
+
+
+def test_mi_heatmaps_draw_each_array_with_its_title_on_one_scale():
+    rng = np.random.default_rng(2)
+    shares = {"left": rng.uniform(0, 0.3, (5, 3)), "right": rng.uniform(0, 0.3, (5, 3))}
+    fig = plotting.mi_heatmaps(shares, ["a", "b", "c"])
+    axes = fig.axes[:2]
+    for ax, (title, a) in zip(axes, shares.items()):
+        assert ax.get_title() == title
+        np.testing.assert_allclose(np.asarray(ax.images[0].get_array()), a)
+        assert ax.images[0].get_clim() == (0, 0.35)
+        assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b", "c"]
+    assert len(fig.axes) == 3                                            # two maps and one colour bar
+    with pytest.raises(ValueError, match="factors"):
+        plotting.mi_heatmaps({"x": np.zeros((5, 2))}, ["a", "b", "c"])
+
+
+def test_overall_and_by_class_puts_each_seed_in_its_models_column_and_pairs_the_classes():
+    overall = {"with": [0.923, 0.935, 0.951], "without": [0.913]}
+    first, second = [0.97, 0.78, 0.9], [0.96, 0.735, 0.92]
+    fig = plotting.overall_and_by_class(overall, [0, 1, 2], {"with": first, "without": second},
+                                        "correct (%)", "digit", "correct (%)")
+    left, right = fig.axes
+    points = np.concatenate([c.get_offsets() for c in left.collections])
+    np.testing.assert_allclose(points, [(0, 92.3), (0, 93.5), (0, 95.1), (1, 91.3)])
+    assert [t.get_text() for t in left.texts] == ["seed 0", "seed 1", "seed 2", "seed 0"]
+    assert [t.get_text() for t in left.get_xticklabels()] == ["with", "without"]
+    joins, *markers = right.collections
+    for k, segment in enumerate(joins.get_segments()):
+        np.testing.assert_allclose(segment, [(k, 100 * first[k]), (k, 100 * second[k])])
+    assert right.get_ylim() == (0, 100)
+    assert left.get_ylim()[0] < 91.3 and left.get_ylim()[1] > 95.1 and left.get_ylim()[0] > 85
+    wide = plotting.overall_and_by_class(overall, [0, 1, 2], {"with": first, "without": second},
+                                         "correct (%)", "digit", "correct (%)", overall_ylim=(80, 100))
+    assert wide.axes[0].get_ylim() == (80, 100)
+    with pytest.raises(ValueError, match="4 values for at most 3 seeds"):
+        plotting.overall_and_by_class({"with": [0.9] * 4, "without": [0.9]}, [0, 1, 2],
+                                      {"with": first, "without": second}, "", "", "")
+    with pytest.raises(ValueError, match="the same two models"):
+        plotting.overall_and_by_class({"with": [0.9], "other": [0.9]}, [0],
+                                      {"with": first, "without": second}, "", "", "")
+
+
+def test_column_titled_grid_titles_each_column_above_the_top_row_at_slide_size():
+    images = np.zeros((6, 4, 5))
+    images[4, 1, 2] = 1.0                                  # image 4: row 1, column 1 of a 3-column grid
+    fig = plotting.column_titled_grid(images, ["x", "0", "1"], title="grid")
+    ax = fig.axes[0]
+    canvas = ax.get_images()[0].get_array()
+    gap = plotting.GRID_GAP
+    assert canvas[1 * (4 + gap) + 1, 1 * (5 + gap) + 2] == 1.0 and canvas.sum() == 1.0
+    assert [t.get_text() for t in ax.texts] == ["x", "0", "1"]
+    assert [t.get_position()[0] for t in ax.texts] == [2.0, 2.0 + 5 + gap, 2.0 + 2 * (5 + gap)]
+    assert all(t.get_position()[1] < -0.5 and t.get_fontsize() == 16 for t in ax.texts)   # above the images
+    with pytest.raises(ValueError, match="one title per column"):
+        plotting.column_titled_grid(images, [])

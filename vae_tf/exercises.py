@@ -805,9 +805,8 @@ def check_constant_shift_prediction(fn) -> CheckResult:
         "a": "the expected gradient is unchanged, but the score-function estimate multiplies f(z_s) + 100 by the "
              "score (z_s − μ)/σ²: the extra 100 (z_s − μ)/σ² has mean 0 and variance 100²/σ² per sample (100²/(Sσ²) for an average of S samples)",
         "b": "the reparameterized estimate averages the derivative f'(μ + σ ε), and a constant has derivative 0; "
-             "the score function weighs f(z) itself, so the constant adds 100 (z − μ)/σ², mean 0, variance 100²/σ² per sample, 100²/(Sσ²) for an average of S "
-             "(plus a cross-term with f(z)(z − μ)/σ², so the variance grows by about that much). "
-             "A baseline subtracted from f removes such a constant: that is what the leave-one-out baseline is for",
+             "the score function weighs f(z) itself, so the constant adds 100 (z − μ)/σ², of mean 0 but variance "
+             "100²/(Sσ²) for an average of S. A baseline subtracted from f removes such a constant",
         "c": "the reparameterized estimate averages the derivative f'(μ + σ ε), and the derivative of a constant "
              "is 0: its estimates do not change at all",
         "d": "the constant does not cancel inside the score-function estimate: it adds 100 (z − μ)/σ², a term of "

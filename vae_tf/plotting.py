@@ -117,6 +117,30 @@ def image_grid(images, ncols: int = 10, titles: Sequence[str] | None = None, tit
     return fig
 
 
+def column_titled_grid(images, column_titles: Sequence[str], title: str | None = None, scale: float = 0.9,
+                       title_pt: float = 16):
+    """Images in a grid of ``len(column_titles)`` columns, ``scale`` inches per image, one title above
+    each column at ``title_pt`` points (16: legible on a slide; :func:`image_grid`'s per-image titles
+    shrink to fit their image)."""
+    images = _as_images(images)
+    ncols, (h, w) = len(column_titles), images.shape[1:]
+    if ncols == 0:
+        raise ValueError("column_titles: expected one title per column, got none")
+    canvas, _ = image_mosaic(images, ncols)
+    inch_per_pixel = scale / (w + GRID_GAP)
+    grid_h, label_h, title_h = canvas.shape[0] * inch_per_pixel, 1.5 * title_pt / 72, 0.45 if title else 0.0
+    height, grid_w, side = grid_h + label_h + title_h, canvas.shape[1] * inch_per_pixel, 0.15
+    fig = plt.figure(figsize=(grid_w + 2 * side, height))
+    ax = fig.add_axes((side / (grid_w + 2 * side), 0, grid_w / (grid_w + 2 * side), grid_h / height))
+    ax.imshow(canvas, vmin=0, vmax=1, aspect="auto")
+    ax.axis("off")
+    for k, text in enumerate(column_titles):
+        ax.text(k * (w + GRID_GAP) + (w - 1) / 2, -2, text, ha="center", va="bottom", fontsize=title_pt)
+    if title:
+        fig.suptitle(title, y=1 - 0.05 / height, va="top")
+    return fig
+
+
 def reconstruction_rows(originals, reconstructions, labels: Sequence[str] = ("data x", "reconstruction")):
     """Originals in the top row and their reconstructions below, one column per image."""
     originals, reconstructions = _as_images(originals), _as_images(reconstructions)
@@ -187,7 +211,8 @@ def latent_grid(decode: Callable[[np.ndarray], np.ndarray], extent: tuple[float,
     if handles:
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, -0.1), frameon=False,
                   ncol=min(len(handles), 6) if owner is not None else 1,
-                  title=owner_label if owner is not None else None, alignment="left")
+                  title=owner_label if owner is not None else None, alignment="left",
+                  fontsize=plt.rcParams["font.size"])          # as large as the axis labels: read on slides
     ax.grid(False)
     ax.set_xlabel("$z_1$")
     ax.set_ylabel("$z_2$")
@@ -248,6 +273,15 @@ def training_curves(histories: Mapping[str, Mapping[str, Sequence[float]]] | Map
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=2)
     fig.tight_layout()
     return fig
+
+
+def reference_lines(ax, lines: Mapping[str, float], fmt: str = ".1f") -> None:
+    """Dotted horizontal lines at the heights in ``lines`` ({label: y}), each labelled below its right end
+    with its label and its value (formatted with ``fmt``), as yardsticks for the curves of ``ax``."""
+    for label, y in lines.items():
+        ax.axhline(y, color="0.3", ls=":", lw=2)
+        ax.annotate(f"{label}: {y:{fmt}}", (1, y), xycoords=("axes fraction", "data"), xytext=(-4, -3),
+                    textcoords="offset points", ha="right", va="top", color="0.2")
 
 
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence], floatfmt: str = ".2f"):
@@ -322,8 +356,14 @@ def paired_by_class(shares: Mapping[str, Sequence[float]], xlabel: str, ylabel: 
     first, second = (100 * np.asarray(a, float) for a in shares.values())
     if first.shape != second.shape or first.ndim != 1:
         raise ValueError(f"shares: one value per class for each model, got {first.shape} and {second.shape}")
-    classes = np.arange(len(first))
     fig, ax = plt.subplots(figsize=(10, 4.2))
+    _draw_pairs(ax, shares, first, second, xlabel, ylabel, title, ylim)
+    fig.tight_layout()
+    return fig
+
+
+def _draw_pairs(ax, shares, first, second, xlabel, ylabel, title, ylim) -> None:
+    classes = np.arange(len(first))
     ax.vlines(classes, first, second, color="0.6", lw=2)
     for (name, _), values, marker in zip(shares.items(), (first, second), "o^"):
         ax.scatter(classes, values, s=70, marker=marker, zorder=3, label=name)
@@ -334,6 +374,42 @@ def paired_by_class(shares: Mapping[str, Sequence[float]], xlabel: str, ylabel: 
     if title:
         ax.set_title(title)
     ax.legend(loc="lower left")
+
+
+def overall_and_by_class(overall: Mapping[str, Sequence[float]], seeds: Sequence[int],
+                         by_class: Mapping[str, Sequence[float]], overall_ylabel: str, xlabel: str,
+                         ylabel: str, titles: tuple[str, str] = ("", ""), title: str | None = None,
+                         overall_ylim: tuple[float, float] | None = None):
+    """Two models, in percent. Left: each model's overall share, one marker per seed, labeled with it;
+    a model may have run fewer seeds than ``seeds`` (its values are the first seeds'), on the axis range
+    ``overall_ylim`` (default: the values' own range, padded). Right: the
+    shares per class of one run of each (:func:`paired_by_class`, 0 to 100). The same marker and
+    colour stand for a model in both panels; ``titles`` head the two panels."""
+    if len(overall) != 2 or list(overall) != list(by_class):
+        raise ValueError(f"overall and by_class: the same two models, got {list(overall)} and {list(by_class)}")
+    first, second = (100 * np.asarray(a, float) for a in by_class.values())
+    if first.shape != second.shape or first.ndim != 1:
+        raise ValueError(f"by_class: one value per class for each model, got {first.shape} and {second.shape}")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.8), width_ratios=(1, 3))
+    for k, (name, shares) in enumerate(overall.items()):
+        shares = 100 * np.asarray(shares, float).ravel()
+        if not 0 < len(shares) <= len(seeds):
+            raise ValueError(f"overall[{name!r}]: {len(shares)} values for at most {len(seeds)} seeds")
+        left.scatter(np.full(len(shares), k), shares, s=70, marker="o^"[k], color=f"C{k}", zorder=3)
+        for seed, share in zip(seeds, shares):
+            left.annotate(f"seed {seed}", (k, share), xytext=(9, 0), textcoords="offset points",
+                          va="center", fontsize=plt.rcParams["legend.fontsize"])
+    left.set_xticks([0, 1], list(overall))
+    left.set_xlim(-0.4, 1.9)
+    if overall_ylim is None:
+        left.margins(y=0.2)
+    else:
+        left.set_ylim(*overall_ylim)
+    left.set_ylabel(overall_ylabel)
+    left.set_title(titles[0])
+    _draw_pairs(right, by_class, first, second, xlabel, ylabel, titles[1], (0, 100))
+    if title:
+        fig.suptitle(title)
     fig.tight_layout()
     return fig
 
@@ -352,6 +428,69 @@ def traversal_codes(center, dims: Sequence[int], values) -> np.ndarray:
             raise ValueError(f"dims: {d} is not a latent dimension in 0..{len(center) - 1}")
         codes[row * len(values):(row + 1) * len(values), int(d)] = values
     return codes
+
+
+def at_percentiles(values, ranks, among=None) -> np.ndarray:
+    """Indices of the items whose ``values`` sit at each of ``ranks`` (shares 0 to 1: 0.5 is the
+    median item), counted among the indices ``among`` (a boolean mask or indices; default: all)."""
+    values = np.asarray(values)
+    pool = np.arange(len(values)) if among is None else np.asarray(among)
+    if pool.dtype == bool:
+        pool = np.flatnonzero(pool)
+    ranks = np.asarray(ranks, float)
+    if len(pool) == 0 or ranks.min() < 0 or ranks.max() > 1:
+        raise ValueError(f"ranks must lie in [0, 1] and the pool be non-empty ({len(pool)} items)")
+    return pool[np.argsort(values[pool])[(ranks * (len(pool) - 1)).astype(int)]]
+
+
+def traversal_grid(images, values, starts: Sequence[str], row_labels: Sequence[str], title: str,
+                   scale: float = 0.42):
+    """Latent traversals from several codes side by side: ``images`` has shape
+    [len(starts), rows, len(values), h, w] (block b, row r: dimension r set to each of ``values``,
+    starting from the code named ``starts[b]``); a blank column separates the blocks. Under each block,
+    its two end values and, at its middle column, "t = <value>" over "(from <start>)"."""
+    images, values = np.asarray(images, np.float32), np.asarray(values, float)
+    if images.ndim != 5 or images.shape[0] != len(starts) or images.shape[2] != len(values):
+        raise ValueError(f"images: expected [{len(starts)} starts, rows, {len(values)} values, h, w], "
+                         f"got {images.shape}")
+    n, rows, k, h, w = images.shape
+    blank = np.zeros((rows, 1, h, w), np.float32)
+    blocks = [part for b in range(n) for part in (images[b], blank)][:-1]
+    fig = image_grid(np.concatenate(blocks, axis=1).reshape(-1, h, w), ncols=n * (k + 1) - 1, scale=scale,
+                     row_labels=row_labels, title=title)
+    ax = fig.axes[0]
+
+    def number(v):
+        return f"{v:g}".replace("-", "−")
+
+    ticks, names = [], []
+    for b, start in enumerate(starts):
+        for c, name in [(0, number(values[0])), (k // 2, f"t = {number(values[k // 2])}\n(from {start})"),
+                        (k - 1, number(values[-1]))]:
+            ticks.append((b * (k + 1) + c) * (w + GRID_GAP) + (w - 1) / 2)
+            names.append(name)
+    ax.set_xticks(ticks, names, fontsize=LABEL_PT)
+    ax.tick_params(axis="x", length=0)
+    ax.set_xlabel("t: the value given to the row's dimension, the others kept", fontsize=LABEL_PT)
+    return fig
+
+
+def mi_heatmaps(shares: Mapping[str, np.ndarray], factor_names: Sequence[str], vmax: float = 0.35):
+    """Side-by-side heatmaps, one per title in ``shares``: each an array [latents, factors] of
+    I(z_j; v_k) / H(v_k), latents down and factors across, on one shared colour scale."""
+    arrays = {t: np.asarray(a, float) for t, a in shares.items()}
+    for t, a in arrays.items():
+        if a.ndim != 2 or a.shape[1] != len(factor_names):
+            raise ValueError(f"{t}: expected [latents, {len(factor_names)} factors], got {a.shape}")
+    fig, axes = plt.subplots(1, len(arrays), figsize=(5.5 * len(arrays), 4.6), sharey=True, squeeze=False)
+    for ax, (t, a) in zip(axes[0], arrays.items()):
+        image = ax.imshow(a, cmap="Blues", vmin=0, vmax=vmax, aspect="auto")
+        ax.grid(False)
+        ax.set_xticks(range(len(factor_names)), factor_names, rotation=30)
+        ax.set_yticks(range(len(a)), [f"$z_{{{j + 1}}}$" for j in range(len(a))])
+        ax.set_title(t)
+    fig.colorbar(image, ax=list(axes[0]), label="$I(z_j; v_k)\\,/\\,H(v_k)$")
+    return fig
 
 
 def _log2_beta_axis(ax, betas) -> None:
@@ -388,8 +527,8 @@ def tc_sweep(betas: Sequence[float], measured: Mapping[str, np.ndarray], shuffle
     ax.set_title("Test TC, measured and shuffled")
     ax_excess.set_title("TC the control does not explain")
     fig.suptitle(f"Mean ± s.d. over {tc.shape[1]} seeds")
-    fig.legend(*ax.get_legend_handles_labels(), loc="lower center", ncol=2)
-    fig.tight_layout(rect=(0, 0.13, 1, 1))
+    fig.legend(*ax.get_legend_handles_labels(), loc="lower center", ncol=2, fontsize=16)
+    fig.tight_layout(rect=(0, 0.15, 1, 1))
     return fig
 
 
@@ -399,6 +538,7 @@ def mig_vs_reconstruction(betas: Sequence[float], reconstruction: Mapping[str, n
     ways) and each seed as a faint dot. ``reconstruction[kind]`` and ``mig[kind]`` have shape
     [len(betas), seeds], row 0 the shared β = 1 model (the plain VAE); ``floor`` is drawn dotted."""
     fig, ax = plt.subplots(figsize=(9.5, 5.5))
+    beta_labels = []
     for (kind, rec), color in zip(reconstruction.items(), colors):
         rec, score = np.asarray(rec, float), np.asarray(mig[kind], float)
         if rec.shape != score.shape or len(rec) != len(betas):
@@ -408,8 +548,9 @@ def mig_vs_reconstruction(betas: Sequence[float], reconstruction: Mapping[str, n
         ax.errorbar(r, m, xerr=rec.std(1, ddof=1), yerr=score.std(1, ddof=1), fmt="o-", color=color,
                     capsize=3, label=f"{kind}, β = " + ", ".join(f"{b:g}" for b in betas))
         for b, x, y in zip(betas[1:], r[1:], m[1:]):
-            ax.annotate(f"β={b:g}", (x, y), textcoords="offset points", xytext=(5, 5), color=color,
-                        bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.8), fontsize=13)
+            beta_labels.append(ax.annotate(
+                f"β={b:g}", (x, y), textcoords="offset points", xytext=(5, 5), color=color,
+                bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.8), fontsize=13))
         ax.plot(rec.T, score.T, ".", color=color, alpha=0.35)
     ax.plot(r[0], m[0], "o", color="k", zorder=5)
     ax.annotate(f"β={betas[0]:g}:\nplain VAE", (r[0], m[0]), textcoords="offset points", xytext=(8, -4),
@@ -420,16 +561,55 @@ def mig_vs_reconstruction(betas: Sequence[float], reconstruction: Mapping[str, n
                   "β grows to the left")
     ax.set_ylabel("MIG (0 to 1)")
     ax.set_title(f"MIG against reconstruction: mean ± s.d. over {rec.shape[1]} seeds (dots: each seed)")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=16)
     fig.tight_layout()
+    place_labels(ax, beta_labels)
     return fig
 
 
-def split_y(axes, low_values, high_values) -> None:
+def place_labels(ax, labels, gap: float = 5) -> None:
+    """Moves each annotation in ``labels`` (offset from its point) to the corner beside the point,
+    above or below, right or left, whose box covers the fewest drawn points (sampled every 2 px
+    along the lines, error bars and markers of ``ax``) and no label placed before it; ties keep the
+    first corner: above right. Call it once the layout is final."""
+    renderer = ax.figure.canvas.get_renderer()
+    paths = [(line.get_transform().transform(line.get_xydata()), line.get_linestyle() not in ("None", ""))
+             for line in ax.get_lines()]
+    paths += [(c.get_transform().transform(np.asarray(seg, float)), True)
+              for c in ax.collections for seg in getattr(c, "get_segments", lambda: [])()]
+    points = []
+    for xy, joined in paths:
+        points.append(xy)
+        for a, b in zip(xy[:-1], xy[1:]) if joined else []:
+            steps = int(np.hypot(*(b - a)) // 2) + 1
+            points.append(a + np.linspace(0, 1, steps)[:, None] * (b - a))
+    points = np.concatenate(points) if points else np.zeros((0, 2))
+    inside_axes, placed = ax.get_window_extent(renderer), []
+    corners = [(gap, gap, "left", "bottom"), (-gap, gap, "right", "bottom"),
+               (gap, -gap, "left", "top"), (-gap, -gap, "right", "top")]
+    for label in labels:
+        costs = []
+        for dx, dy, ha, va in corners:
+            label.xyann = (dx, dy)
+            label.set_ha(ha), label.set_va(va)
+            box = label.get_window_extent(renderer).padded(1)
+            covered = np.sum((points[:, 0] >= box.x0) & (points[:, 0] <= box.x1)
+                             & (points[:, 1] >= box.y0) & (points[:, 1] <= box.y1))
+            clash = sum(box.overlaps(other) for other in placed) + (not inside_axes.contains(box.x1, box.y1)
+                                                                    or not inside_axes.contains(box.x0, box.y0))
+            costs.append((clash, covered))
+        dx, dy, ha, va = corners[min(range(len(corners)), key=costs.__getitem__)]
+        label.xyann = (dx, dy)
+        label.set_ha(ha), label.set_va(va)
+        placed.append(label.get_window_extent(renderer))
+
+
+def split_y(axes, low_values, high_values, broken_columns=None) -> None:
     """Two rows of axes as one y-axis broken in two: the bottom row spans ``low_values`` on a linear
     scale (a zoom), the top row ``high_values`` on a log scale with plain tick labels (200, 500,
     1,000, ...). ``axes`` has shape [2, columns]; plot every curve into both rows first. Raises if
-    the two ranges overlap, since a curve would then show in both rows."""
+    the two ranges overlap, since a curve would then show in both rows. The columns in
+    ``broken_columns`` (default: all) get break marks (//) where their y-axis is cut."""
     low, high = np.asarray(low_values, float), np.asarray(high_values, float)
     if high.min() <= low.max():
         raise ValueError(f"the top row's values (from {high.min():g}) must lie above the bottom "
@@ -447,3 +627,9 @@ def split_y(axes, low_values, high_values) -> None:
     for ax in np.asarray(axes)[1]:
         ax.set_ylim(low.min() - pad, low.max() + pad)
         ax.spines["top"].set_visible(False)
+    rows = np.asarray(axes)
+    marks = dict(marker=[(-1, -0.5), (1, 0.5)], markersize=12, linestyle="none", color="k",
+                 mec="k", mew=1, clip_on=False, gid="split_y break mark")
+    for col in range(rows.shape[1]) if broken_columns is None else broken_columns:
+        rows[0, col].plot([0], [0], transform=rows[0, col].transAxes, **marks)   # foot of the top row
+        rows[1, col].plot([0], [1], transform=rows[1, col].transAxes, **marks)   # head of the bottom row

@@ -126,6 +126,19 @@ async () => {
           }
         }
       }
+      // punctuation carried onto a new line, away from the word or formula it ends
+      const walker = document.createTreeWalker(slide, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        if (node.parentElement.closest('aside, pre, code, mjx-container') || !/^[.,;:!?]/.test(node.textContent)) continue;
+        const before = node.previousSibling || node.parentElement.previousSibling;
+        if (!before || before.nodeType !== 1 || !before.getBoundingClientRect().width) continue;
+        const range = document.createRange();
+        range.setStart(node, 0); range.setEnd(node, 1);
+        const mark = range.getBoundingClientRect(), last = before.getClientRects();
+        if (mark.width && last.length && mark.top > last[last.length - 1].bottom - 2) {
+          over.push(`${where}: a line starts with ${JSON.stringify(node.textContent.trim().slice(0, 20))}`);
+        }
+      }
       const figures = Array.from(slide.querySelectorAll('img')).filter(i => !i.closest('aside'));
       if (figures.length) {
         const share = Math.max(...figures.map(i => i.offsetWidth * i.offsetHeight)) / (width * height);

@@ -127,6 +127,21 @@ def test_latent_grid_tints_each_owned_cell_in_its_digits_colour_and_names_the_di
         plotting.latent_grid(lambda z: np.zeros((len(z), 4, 4)), n=3, owner=np.zeros((3, 3)))
 
 
+def test_latent_grid_draws_the_codes_as_dots_in_their_digits_colours_within_the_region():
+    codes = np.array([[0.5, 2.5], [2.9, 0.1], [1.5, 1.5], [5.0, 5.0]])   # the last lies outside the region
+    fig = plotting.latent_grid(lambda z: np.zeros((len(z), 4, 4)), extent=(0, 3, 0, 3), n=3,
+                               codes=codes, code_labels=[0, 7, 7, 3], codes_label="a code")
+    ax = fig.axes[0]
+    dots = ax.collections[0]
+    np.testing.assert_array_equal(dots.get_offsets(), codes)
+    tab10_rgb = {0: (0.122, 0.467, 0.706), 7: (0.498, 0.498, 0.498), 3: (0.839, 0.153, 0.157)}   # matplotlib's tab10
+    np.testing.assert_allclose(dots.get_facecolors()[:, :3], [tab10_rgb[d] for d in (0, 7, 7, 3)], atol=1e-3)
+    assert ax.get_xlim() == (0, 3) and ax.get_ylim() == (0, 3), "the view stays the decoded region"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a code"]
+    with pytest.raises(ValueError, match="codes"):
+        plotting.latent_grid(lambda z: np.zeros((len(z), 4, 4)), n=3, codes=codes, code_labels=[0, 7])
+
+
 def test_reference_lines_draws_each_yardstick_at_its_height_inside_the_axes_labelled_with_its_value():
     fig = plotting.training_curves({"a": {"loss": [150.0, 145.0, 142.0], "val_loss": [148.0, 144.0, 143.0]}})
     ax = fig.axes[0]
@@ -232,7 +247,7 @@ def test_seed_dots_puts_each_seed_and_the_mean_of_each_model_on_its_row():
     np.testing.assert_allclose(points, expected)
     means = [(line.get_xdata()[0], np.mean(line.get_ydata())) for line in ax.lines]
     np.testing.assert_allclose(means, [(85.0, 0), (73.0, 1)])              # (90 + 80 + 85) / 3, (70 + 72 + 77) / 3
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["M2", "baseline"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["M2", "baseline\nthe classifier alone"]
     with pytest.raises(ValueError, match="2 values for 3 seeds"):
         plotting.seed_dots({"M2": [0.9, 0.8]}, [0, 1, 2], "accuracy (%)")
 
@@ -249,41 +264,6 @@ def test_paired_by_class_joins_each_class_pair_and_starts_the_axis_at_zero():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["with", "without"]
     with pytest.raises(ValueError, match="two models"):
         plotting.paired_by_class({"a": first}, "digit", "correct (%)")
-
-
-def test_split_y_shows_each_value_in_exactly_one_row_and_refuses_overlapping_ranges():
-    import matplotlib.pyplot as plt
-    low, high = np.array([102.1, 110.0, 125.2]), np.array([196.6, 1289.0, 13006.0])
-    fig, axes = plt.subplots(2, 2)
-    plotting.split_y(axes, low, high)
-    for top, bottom in zip(*axes):
-        (t0, t1), (b0, b1) = top.get_ylim(), bottom.get_ylim()
-        assert top.get_yscale() == "log" and bottom.get_yscale() == "linear"
-        for v in low:
-            assert b0 < v < b1 and not t0 < v < t1
-        for v in high:
-            assert t0 < v < t1 and not b0 < v < b1
-    plt.close(fig)
-    fig, axes = plt.subplots(2, 1)
-    with pytest.raises(ValueError, match="above"):
-        plotting.split_y(axes.reshape(2, 1), low, [120.0, 300.0])
-    plt.close(fig)
-
-
-def test_split_y_marks_the_break_only_in_the_columns_asked_for_where_the_rows_meet():
-    import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(2, 2)
-    plotting.split_y(axes, [100.0, 120.0], [200.0, 900.0], broken_columns=[0])
-    fig.canvas.draw()
-    def marks(ax):
-        return [line for line in ax.get_lines() if line.get_gid() == "split_y break mark"]
-    assert [len(marks(ax)) for ax in axes.ravel()] == [1, 0, 1, 0]
-    # in display coordinates: the top row's mark at its bottom-left corner, the bottom row's at its top-left
-    for ax, corner in [(axes[0, 0], (0, 0)), (axes[1, 0], (0, 1))]:
-        (line,) = marks(ax)
-        xy = line.get_transform().transform(np.column_stack(line.get_data()))[0]
-        np.testing.assert_allclose(xy, ax.transAxes.transform(corner))
-    plt.close(fig)
 
 
 def test_at_percentiles_picks_the_item_of_each_rank_within_the_pool():
@@ -374,3 +354,79 @@ def test_column_titled_grid_titles_each_column_above_the_top_row_at_slide_size()
     assert all(t.get_position()[1] < -0.5 and t.get_fontsize() == 16 for t in ax.texts)   # above the images
     with pytest.raises(ValueError, match="one title per column"):
         plotting.column_titled_grid(images, [])
+
+
+def test_symlog_axis_labels_ticks_plainly_and_shades_the_linear_band():
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots()
+    ax.plot([1, 2, 3], [-500.0, -0.3, 5.0])
+    plotting.symlog_axis(ax, linthresh=1)
+    fig.canvas.draw()
+    assert ax.get_yscale() == "symlog" and ax.yaxis.get_transform().linthresh == 1
+    labels = {round(t.get_position()[1]): t.get_text() for t in ax.get_yticklabels() if t.get_text()}
+    for value, text in [(-100, "\u2212100"), (-10, "\u221210"), (-1, "\u22121"), (0, "0"), (1, "1")]:
+        assert labels[value] == text
+    band = [p for p in ax.patches if p.get_zorder() == 0][0]
+    low, high = sorted({y for _, y in band.get_transform().transform(band.get_path().vertices)})
+    assert np.allclose(ax.transData.inverted().transform([[0, low], [0, high]])[:, 1], [-1, 1])
+    plt.close(fig)
+
+
+def test_posterior_panel_draws_a_gaussians_density_levels_on_its_1_and_2_sigma_ellipses():
+    import matplotlib.pyplot as plt
+    loc, scale = np.array([0.5, -1.0]), np.array([0.3, 0.6])
+
+    def log_gauss(z):  # log N(z; loc, diag scale²) up to a constant
+        return -0.5 * (((z - loc) / scale) ** 2).sum(axis=1)
+
+    fig, ax = plt.subplots()
+    plotting.posterior_panel(ax, log_gauss, center=loc, half=2.0, loc=loc, scale=scale, n=301,
+                             image=np.zeros((28, 28)), title="t")
+    contours = [c for c in ax.collections if hasattr(c, "allsegs")][0]
+    for level, radius in [(0, 2.0), (1, 1.0)]:       # outer edge of each grey region: 2σ, then 1σ
+        segments = contours.allsegs[level]
+        outer = max(segments, key=len)
+        mahalanobis = np.sqrt((((outer - loc) / scale) ** 2).sum(axis=1))
+        assert np.allclose(mahalanobis, radius, atol=0.02)
+    widths = sorted((e.width, e.height) for e in ax.patches)
+    assert np.allclose(widths, [2 * scale, 4 * scale]) and all(np.allclose(e.center, loc) for e in ax.patches)
+    assert ax.get_title() == "t" and len(ax.child_axes) == 1
+    plt.close(fig)
+
+
+
+def test_plain_log_y_labels_one_two_five_times_each_power_of_ten_as_plain_numbers():
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots()
+    ax.plot([1, 2], [150.0, 13000.0])
+    plotting.plain_log_y(ax)
+    ax.set_ylim(150.0, 13000.0)
+    fig.canvas.draw()
+    lo, hi = ax.get_ylim()
+    shown = [t.get_text() for t in ax.get_yticklabels() if lo <= t.get_position()[1] <= hi]
+    expected = [f"{m * 10**k:,}" for k in range(2, 5) for m in (1, 2, 5) if 150 <= m * 10**k <= 13000]
+    assert ax.get_yscale() == "log" and shown == expected == ["200", "500", "1,000", "2,000", "5,000", "10,000"]
+    assert all(t.get_text() == "" for t in ax.yaxis.get_minorticklabels())
+    plt.close(fig)
+
+
+def test_information_bars_draws_each_value_as_its_bar_top_down_and_the_ceiling():
+    values = {"over the images": 2.27, "held out": 1.04, "plain": 1.99}
+    fig = plotting.information_bars(values, np.log(10), "H(y) = log 10", "nats")
+    ax = fig.axes[0]
+    fig.canvas.draw()
+
+    def height_on_screen(y):                       # display y grows upwards
+        return ax.transData.transform((0, y))[1]
+
+    # top to bottom on screen: the entries in order, each as long as its value, starting at 0
+    bars = sorted(ax.patches, key=lambda p: -height_on_screen(p.get_y() + p.get_height() / 2))
+    assert [b.get_width() for b in bars] == pytest.approx([2.27, 1.04, 1.99])
+    assert all(b.get_x() == 0 for b in bars)
+    ticks = sorted(ax.get_yticklabels(), key=lambda t: -height_on_screen(t.get_position()[1]))
+    assert [t.get_text() for t in ticks] == list(values)
+    assert {"2.27", "1.04", "1.99", "H(y) = log 10\n= 2.30"} <= {t.get_text() for t in ax.texts}
+    assert any(np.allclose(line.get_xdata(), np.log(10)) for line in ax.lines)
+    assert ax.get_xlim()[1] > np.log(10)
+    with pytest.raises(ValueError, match="positive"):
+        plotting.information_bars({"a": -1.0}, 1.0, "c", "nats")

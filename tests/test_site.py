@@ -507,6 +507,17 @@ def test_what_a_lecture_hall_cannot_read_is_reported(small, browser, old, new, e
     assert any(expected in p for p in problems), problems
 
 
+def test_punctuation_carried_onto_a_new_line_is_reported(small, browser):
+    box = '<span style="display: inline-block; width: 560px">a box that fills the line</span>'
+    problems = browser.check(_variant(small[0], "The bound", f'<p style="width: 570px">{box}, then</p>The bound'))
+    assert any('a line starts with ",' in p for p in problems), problems
+
+
+def test_inline_math_keeps_the_punctuation_after_it_on_its_line(small, browser):
+    many = ", ".join(f"$x_{{{i}}} = {i}.5$" for i in range(36))
+    assert browser.check(_variant(small[0], "The bound", f"<p>{many}.</p>The bound")) == []
+
+
 def test_a_slide_that_overflows_is_reported(small, browser):
     deck = _variant(small[0], "<h2", '<div style="height: 900px">tall</div><h2')
     problems = browser.check(deck)

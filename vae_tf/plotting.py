@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+import textwrap
 
 import matplotlib.pyplot as plt
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+
 import numpy as np
 
 STYLE = {
@@ -170,13 +173,16 @@ def latent_scatter(z, labels, title: str | None = None, ax=None, max_points: int
 
 def latent_grid(decode: Callable[[np.ndarray], np.ndarray], extent: tuple[float, float, float, float] = (-3, 3, -3, 3),
                 n: int = 15, title: str | None = None, mark=None, mark_label: str | None = None, owner=None,
-                owner_label: str = "tint: the digit most of the cell's test codes belong to"):
+                owner_label: str = "tint: the digit most of the cell's test codes belong to",
+                codes=None, code_labels=None, codes_label: str = "a test code"):
     """Split ``extent`` into n×n cells, decode the centre z = (z_1, z_2) of each, and tile the images into one picture.
 
     ``decode`` maps an array of shape (n*n, 2) to images (n*n, rows, cols). z_2 grows upwards.
     ``mark``: an (n, n) boolean array (rows top to bottom, as drawn) of cells to mark,
     hatched and described in the legend by ``mark_label``. ``owner``: an (n, n) integer array, the same way
     round, of a digit per cell (-1 for none), each cell tinted in its digit's colour.
+    ``codes``: (N, 2) codes drawn on top as small dots, each in its digit's colour when ``code_labels``
+    gives the digits (grey otherwise), named ``codes_label`` in the legend; the view stays ``extent``.
     """
     x0, x1, y0, y1 = extent
     g1 = x0 + (np.arange(n) + 0.5) * (x1 - x0) / n
@@ -185,8 +191,10 @@ def latent_grid(decode: Callable[[np.ndarray], np.ndarray], extent: tuple[float,
     images = _as_images(decode(z))
     rows, cols = images.shape[1:]
     canvas = images.reshape(n, n, rows, cols).transpose(0, 2, 1, 3).reshape(n * rows, n * cols)
-    fig, ax = plt.subplots(figsize=(5.5, 5.5))
-    ax.imshow(canvas, extent=(x0, x1, y0, y1), vmin=0, vmax=1, aspect="auto")  # a square picture, whatever the ranges
+    # the legend beside the grid, not under it: the figure is wider than tall, as a slide is
+    fig, ax = plt.subplots(figsize=(10, 7) if owner is not None else (5.5, 5.5))
+    ax.imshow(canvas, extent=(x0, x1, y0, y1), vmin=0, vmax=1, aspect="auto")
+    ax.set_box_aspect(1)                                   # a square picture, whatever the ranges
     w, h = (x1 - x0) / n, (y1 - y0) / n
     cell = lambda r, c, colour, **kw: ax.add_patch(plt.Rectangle((x0 + c * w, y1 - (r + 1) * h), w, h, fc=colour,
                                                                  ec="none", **kw))
@@ -208,10 +216,19 @@ def latent_grid(decode: Callable[[np.ndarray], np.ndarray], extent: tuple[float,
             ax.add_patch(plt.Rectangle((x0 + c * w, y1 - (r + 1) * h), w, h, fc=(1, 1, 1, 0.5), **hatched))
         if mark_label and mark.any():
             handles.append(Patch(fc=(1, 1, 1, 0.5), label=mark_label, **hatched))
+    if codes is not None:
+        codes = np.asarray(codes, dtype=float)
+        if codes.ndim != 2 or codes.shape[1] != 2 or (code_labels is not None and len(code_labels) != len(codes)):
+            raise ValueError(f"codes: expected shape (N, 2) and N labels, got {codes.shape}")
+        colours = DIGIT_COLORS(np.asarray(code_labels, int)) if code_labels is not None else (0.3, 0.3, 0.3, 1.0)
+        ax.scatter(codes[:, 0], codes[:, 1], c=colours, s=3, alpha=0.5, linewidths=0, zorder=3)
+        ax.set_xlim(x0, x1)
+        ax.set_ylim(y0, y1)
+        handles.append(Line2D([], [], ls="", marker="o", ms=4, color=(0.3, 0.3, 0.3), label=codes_label))
     if handles:
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, -0.1), frameon=False,
-                  ncol=min(len(handles), 6) if owner is not None else 1,
-                  title=owner_label if owner is not None else None, alignment="left",
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.03, 1), frameon=False,
+                  ncol=2 if owner is not None else 1,
+                  title=textwrap.fill(owner_label, 24) if owner is not None else None, alignment="left",
                   fontsize=plt.rcParams["font.size"])          # as large as the axis labels: read on slides
     ax.grid(False)
     ax.set_xlabel("$z_1$")
@@ -325,8 +342,9 @@ def seed_table(results: Mapping[str, Sequence[float]], seeds: Sequence[int], hea
 def seed_dots(results: Mapping[str, Sequence[float]], seeds: Sequence[int], xlabel: str,
               title: str | None = None):
     """Shares over several seeds, one row per model: a marker per seed and a bar at the mean,
-    in percent. Each row is labeled with its model's name up to the first colon."""
-    fig, ax = plt.subplots(figsize=(8, 0.5 + 0.7 * len(results)))
+    in percent. Each row is labeled with its model's name, what follows a colon on a second line
+    (``"baseline: classifier, labels only"``): the figure says what each model is."""
+    fig, ax = plt.subplots(figsize=(9, 0.5 + 0.9 * len(results)))
     for row, (name, shares) in enumerate(results.items()):
         shares = 100 * np.asarray(shares, float)
         if len(shares) != len(seeds):
@@ -336,7 +354,7 @@ def seed_dots(results: Mapping[str, Sequence[float]], seeds: Sequence[int], xlab
                        label=f"seed {seed}" if row == 0 else None)
         ax.plot([shares.mean()] * 2, [row - 0.3, row + 0.3], color=f"C{row}", lw=2,
                 label="mean" if row == 0 else None)
-    ax.set_yticks(range(len(results)), [name.split(":")[0] for name in results])
+    ax.set_yticks(range(len(results)), [name.replace(": ", "\n", 1) for name in results])
     ax.invert_yaxis()
     ax.set_xlabel(xlabel)
     if title:
@@ -567,6 +585,71 @@ def mig_vs_reconstruction(betas: Sequence[float], reconstruction: Mapping[str, n
     return fig
 
 
+def information_bars(values: Mapping[str, float], ceiling: float, ceiling_label: str, xlabel: str,
+                     title: str | None = None, colors: Sequence[str] | None = None):
+    """Horizontal bars, one per entry of ``values`` ({label: nats}), the first at the top, each with its
+    value (2 decimals) written inside its end, and a dashed vertical line at ``ceiling`` (the most there is
+    to know), labelled beside it with ``ceiling_label`` and its value."""
+    names, widths = list(values), np.asarray(list(values.values()), float)
+    if np.any(widths < 0) or ceiling <= 0:
+        raise ValueError(f"bars and ceiling must be positive: {dict(values)}, ceiling {ceiling}")
+    fig, ax = plt.subplots(figsize=(12, 1.2 + 0.8 * len(names)))
+    rows = np.arange(len(names))
+    ax.barh(rows, widths, height=0.6, color=colors or [f"C{k}" for k in rows])
+    ax.set_yticks(rows, names)
+    ax.invert_yaxis()                                        # the first entry on top
+    ax.grid(False, axis="y")
+    for row, width in zip(rows, widths):
+        ax.annotate(f"{width:.2f}", (width, row), xytext=(-6, 0), textcoords="offset points",
+                    ha="right", va="center", color="white", fontweight="bold")
+    ax.axvline(ceiling, color="0.3", ls="--", lw=2)
+    ax.annotate(f"{ceiling_label}\n= {ceiling:.2f}", (ceiling, 0.5), xycoords=("data", "axes fraction"),
+                xytext=(6, 0), textcoords="offset points", ha="left", va="center", color="0.2")
+    ax.set_xlim(0, 1.4 * max(ceiling, widths.max()))
+    ax.set_xlabel(xlabel)
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def symlog_axis(ax, linthresh: float = 1.0) -> None:
+    """The y-axis linear within ±``linthresh`` (shaded light grey) and logarithmic beyond (matplotlib's
+    "symlog"), with plain tick labels (−100, −10, −1, 0, 1, 10) instead of powers of ten."""
+    from matplotlib.ticker import FuncFormatter
+    ax.set_yscale("symlog", linthresh=linthresh)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.6g}".replace("-", "\u2212")))
+    ax.axhspan(-linthresh, linthresh, color="0.93", zorder=0, lw=0)
+
+
+def posterior_panel(ax, log_density, center, half: float, loc, scale, n: int = 121, image=None,
+                    title: str | None = None):
+    """A 2-D density against a diagonal Gaussian N(loc, diag scale²), both at 1σ and 2σ.
+
+    Grey: where exp(``log_density``) exceeds e^(−2) (light) and e^(−1/2) (dark) of its peak on an n × n
+    grid of half-width ``half`` around ``center``; for a Gaussian density these are the regions inside its
+    2σ and 1σ ellipses. Blue: the Gaussian's 1σ and 2σ ellipses. ``log_density`` maps codes [m, 2] to
+    log densities [m], up to a constant. ``image``: drawn as an inset in the top left corner.
+    """
+    from matplotlib.patches import Ellipse
+    u = np.linspace(-half, half, n)
+    z1, z2 = center[0] + u, center[1] + u
+    z = np.stack(np.meshgrid(z1, z2), axis=-1).reshape(-1, 2).astype(np.float32)
+    log_p = np.asarray(log_density(z), dtype=np.float64).reshape(n, n)
+    ratio = np.exp(log_p - log_p.max())
+    ax.contourf(z1, z2, ratio, levels=[np.exp(-2.0), np.exp(-0.5), 1.0 + 1e-9], colors=["0.78", "0.45"])
+    for k in (1, 2):
+        ax.add_patch(Ellipse(tuple(loc), 2 * k * scale[0], 2 * k * scale[1], fill=False, color="C0", lw=2))
+    if image is not None:
+        inset = ax.inset_axes([0.02, 0.72, 0.26, 0.26])
+        inset.imshow(image, cmap="Greys")
+        inset.set_xticks([]), inset.set_yticks([])
+    if title:
+        ax.set_title(title)
+    ax.set_xlabel("$z_1$"), ax.set_ylabel("$z_2$"), ax.set_aspect("equal")
+    return ax.figure
+
+
 def place_labels(ax, labels, gap: float = 5) -> None:
     """Moves each annotation in ``labels`` (offset from its point) to the corner beside the point,
     above or below, right or left, whose box covers the fewest drawn points (sampled every 2 px
@@ -604,32 +687,11 @@ def place_labels(ax, labels, gap: float = 5) -> None:
         placed.append(label.get_window_extent(renderer))
 
 
-def split_y(axes, low_values, high_values, broken_columns=None) -> None:
-    """Two rows of axes as one y-axis broken in two: the bottom row spans ``low_values`` on a linear
-    scale (a zoom), the top row ``high_values`` on a log scale with plain tick labels (200, 500,
-    1,000, ...). ``axes`` has shape [2, columns]; plot every curve into both rows first. Raises if
-    the two ranges overlap, since a curve would then show in both rows. The columns in
-    ``broken_columns`` (default: all) get break marks (//) where their y-axis is cut."""
-    low, high = np.asarray(low_values, float), np.asarray(high_values, float)
-    if high.min() <= low.max():
-        raise ValueError(f"the top row's values (from {high.min():g}) must lie above the bottom "
-                         f"row's (up to {low.max():g})")
-    pad = 0.08 * (low.max() - low.min())
+def plain_log_y(ax) -> None:
+    """A log-scale y-axis with major ticks at 1, 2 and 5 times each power of ten, labelled as plain
+    numbers with thousands separators (100, 200, 500, 1,000, ...) and unlabelled minor ticks."""
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
-    for ax in np.asarray(axes)[0]:
-        ax.set_yscale("log")
-        ax.set_ylim(high.min() / 1.25, high.max() * 1.25)
-        ax.yaxis.set_major_locator(LogLocator(subs=(1, 2, 5)))
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
-        ax.yaxis.set_minor_formatter(NullFormatter())
-        ax.spines["bottom"].set_visible(False)
-        ax.tick_params(axis="x", which="both", bottom=False)
-    for ax in np.asarray(axes)[1]:
-        ax.set_ylim(low.min() - pad, low.max() + pad)
-        ax.spines["top"].set_visible(False)
-    rows = np.asarray(axes)
-    marks = dict(marker=[(-1, -0.5), (1, 0.5)], markersize=12, linestyle="none", color="k",
-                 mec="k", mew=1, clip_on=False, gid="split_y break mark")
-    for col in range(rows.shape[1]) if broken_columns is None else broken_columns:
-        rows[0, col].plot([0], [0], transform=rows[0, col].transAxes, **marks)   # foot of the top row
-        rows[1, col].plot([0], [1], transform=rows[1, col].transAxes, **marks)   # head of the bottom row
+    ax.set_yscale("log")
+    ax.yaxis.set_major_locator(LogLocator(subs=(1, 2, 5)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())

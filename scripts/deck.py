@@ -860,11 +860,16 @@ def plan(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 def _sentences(part: str) -> list[str]:
-    """A paragraph's sentences (math, abbreviations and list items kept whole)."""
-    masked = re.sub(r"\$[^$]*\$", lambda m: "x" * len(m.group()), part)
+    """A paragraph's sentences, line by line (a list item or a printed line starts a new one; math,
+    abbreviations and list items kept whole)."""
+    return [sentence for line in part.split("\n") for sentence in _line_sentences(line)]
+
+
+def _line_sentences(line: str) -> list[str]:
+    masked = re.sub(r"\$[^$]*\$", lambda m: "x" * len(m.group()), line)
     masked = re.sub(r"\b(e\.g|i\.e|et al|cf|vs|Fig|Eq)\.", lambda m: m.group()[:-1] + "x", masked)
-    ends = [m.end() for m in re.finditer(r"[.!?:](?=\s+[A-Z(*])", masked)] + [len(part)]
-    return [part[a:b].strip() for a, b in zip([0] + ends[:-1], ends) if part[a:b].strip()]
+    ends = [m.end() for m in re.finditer(r"[.!?:](?=\s+[A-Z(*])", masked)] + [len(line)]
+    return [line[a:b].strip() for a, b in zip([0] + ends[:-1], ends) if line[a:b].strip()]
 
 
 ON_THE_SLIDE = "(equation on the slide)"      # what the notes say where the text shows display math
@@ -896,21 +901,34 @@ def _said_once(slide: list) -> list:
 
 
 def _cues(notes: list) -> list:
-    """Notes a lecturer can glance at: at most ``NOTES_WORDS`` words, every paragraph's first
-    sentence and then its next ones, in order, while they fit (the lecture page says the rest)."""
-    found = [(k, p, i, sentence) for k, cell in enumerate(notes)
-             for p, part in enumerate(paragraphs(cell.source)) for i, sentence in enumerate(_sentences(part))]
-    words = lambda chosen: sum(len(found[j][3].split()) for j in chosen)
+    """Notes a lecturer can glance at: at most ``NOTES_WORDS`` words, every line's first sentence
+    and then its next ones, in order, while they fit (the lecture page says the rest). A sentence
+    that ends in a colon comes with the one it introduces, or not at all."""
+    found = [(k, p, n, i, sentence) for k, cell in enumerate(notes)
+             for p, part in enumerate(paragraphs(cell.source)) for n, line in enumerate(part.split("\n"))
+             for i, sentence in enumerate(_line_sentences(line))]
+    units, j = [], 0
+    while j < len(found):                         # "20-D, all test images:" + "ELBO -99.3 ..."
+        unit = [j]
+        while found[unit[-1]][4].endswith(":") and unit[-1] + 1 < len(found) \
+                and found[unit[-1] + 1][:2] == found[j][:2]:
+            unit.append(unit[-1] + 1)
+        units.append(unit)
+        j = unit[-1] + 1
+    words = lambda chosen: sum(len(found[j][4].split()) for j in chosen)
     if words(range(len(found))) <= NOTES_WORDS:
         return notes
     chosen: set[int] = set()
-    for j in sorted(range(len(found)), key=lambda j: (found[j][2], j)):     # first sentences first
-        if words(chosen | {j}) <= NOTES_WORDS or not chosen:
-            chosen.add(j)
+    for unit in sorted(units, key=lambda u: (found[u[0]][3], u[0])):     # first sentences first
+        if words(chosen | set(unit)) <= NOTES_WORDS or not chosen:
+            chosen |= set(unit)
     out = []
     for k, cell in enumerate(notes):
-        parts = [" ".join(found[j][3] for j in sorted(chosen) if found[j][:2] == (k, p))
-                 for p in range(len(paragraphs(cell.source)))]
+        parts = []
+        for p, part in enumerate(paragraphs(cell.source)):
+            lines = [" ".join(found[j][4] for j in sorted(chosen) if found[j][:3] == (k, p, n))
+                     for n in range(len(part.split("\n")))]
+            parts.append("\n".join(line for line in lines if line))
         if any(parts):
             out.append(_slide("\n\n".join(part for part in parts if part), "notes"))
     return out

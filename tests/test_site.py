@@ -681,6 +681,19 @@ def test_speaker_notes_say_what_the_slide_does_not_show_in_few_words():
     assert "Sentence 0 says" in said, "the first of the sentences left off the slides is said"
 
 
+def test_short_notes_keep_each_list_item_and_a_printed_value_with_its_label():
+    filler = " ".join(f"Sentence {k} adds one more thing, in eleven words or so." for k in range(20))
+    notes = deck._slide("Two answers exist:\n- the first weighs the score. It is noisy.\n"
+                        "- the second moves the sample. It is smooth.\n\n"
+                        "2-D, all test images: ELBO -152.2 nats\n20-D, all test images: ELBO -99.3 nats\n\n"
+                        + filler, "notes")
+    said = " ".join(c.source for c in deck._cues([notes]))
+    assert len(said.split()) <= deck.NOTES_WORDS
+    assert "- the first weighs" in said and "- the second moves" in said, said   # every item, on its own line
+    assert "20-D, all test images: ELBO -99.3 nats" in said, said                # a value with its label
+    assert "Sentence 0 adds" in said and "Sentence 19" not in said               # later sentences give way
+
+
 def test_an_equation_after_the_first_figure_is_shown_with_what_it_sets_up_not_on_the_lead_slide():
     table = nbformat.v4.new_code_cell("show_table()", outputs=[nbformat.v4.new_output(
         "display_data", data={"text/markdown": "| a | b |\n|---|---|\n| 1 | 2 |", "text/plain": "table"})])

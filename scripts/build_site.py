@@ -123,6 +123,8 @@ def alt_text(cells: list, index: int) -> str:
     labels = []
     for prefix, _, label in LABELS.findall(cells[index].source):
         label = label.replace("\\n", " ").strip(" :,;")
+        if "r" not in prefix:                      # a backslash written twice in a Python string is one
+            label = label.replace("\\\\", "\\")
         if "f" in prefix and "{" in label:
             continue
         if (" " in label or len(label) >= 8) and label not in labels:

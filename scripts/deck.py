@@ -32,8 +32,9 @@ once per deck, later only the model, and a loop that only builds a model for eac
 a line that only builds a model is said in the notes.
 
 The rest of the prose becomes the speaker notes of the slide it belongs to: what is said about a
-figure on that figure's slide, and the text that sets up the next one (after the first's takeaway)
-on the next one's. The claim checks, the
+figure on that figure's slide, and the text that sets up the next one (after the first's takeaway,
+or after a section's opening equations) on the next one's; each note is cut to a glance (``_cues``),
+and says "(equation on the slide)" only for an equation the slide shows. The claim checks, the
 exercises and their solutions never appear. A lecturer overrides the rules per cell by giving it a
 slide type in JupyterLab's property inspector ("Slide Type"): "Skip" leaves it out; any other type
 puts the cell in the deck as it is, at its place, with that type.
@@ -192,7 +193,8 @@ def _table(cell) -> str | None:
 
 
 #: printed lines that are not a result: training and cache reports, the set-up's header
-NOT_A_RESULT = re.compile(r"^(\w+: (loaded from the cache|trained) .*|device: .*|(full|fast) setting.*|data: .*)$")
+NOT_A_RESULT = re.compile(r"^(\w+: (loaded from the cache|trained) .*|device: .*|(full|fast) setting.*|data: .*"
+                          r"|.*\[\s*-?[\d.]+(,?\s+-?[\d.]+){3,}\s*\].*)$")      # ... or an array, read by no one
 PRINTED_LINES, PRINTED_WIDTH = 3, 200
 
 
@@ -397,8 +399,11 @@ def _section_slides(section: Section, seen_code: set[str]) -> tuple[list, str]:
     later: list[str] = []          # the equations after the first figure: on the slide of what they set up
     if lead or equations:
         slides.append(_slide("\n\n".join([f"## {section.title}", lead, *equations])))
-        if prose_before:
-            slides.append(_notes("\n\n".join(prose_before)))
+        parts = paragraphs("\n\n".join(prose_before))
+        last = max((k for k, part in enumerate(parts) if "$$" in part), default=len(parts))
+        if parts[:last + 1]:                       # what the equations say, on their slide
+            slides.append(_notes("\n\n".join(parts[:last + 1])))
+        carry = "\n\n".join(parts[last + 1:])        # what sets up the code or figure after them, on its slide
     else:                                   # no heading alone on a slide: its notes go to the next one
         pending = "\n\n".join(prose_before)
     i = len(prose_before)
@@ -873,6 +878,15 @@ def _line_sentences(line: str) -> list[str]:
 
 
 ON_THE_SLIDE = "(equation on the slide)"      # what the notes say where the text shows display math
+ELSEWHERE_MATH = "(an equation the slide leaves to the notebook)"
+
+
+def _on(equation: str, shown: str) -> bool:
+    """Whether the slide's text ``shown`` displays ``equation`` (or a part of it, cut at its
+    ``\\qquad``s), spaces and closing punctuation aside."""
+    plain = lambda tex: re.sub(r"\s+", "", TRAILING.sub("", tex.strip()))
+    whole = plain(equation)
+    return any(p and p in whole for p in map(plain, re.findall(r"\$\$(.*?)\$\$", shown, flags=re.DOTALL)))
 
 
 def _said_once(slide: list) -> list:
@@ -889,11 +903,14 @@ def _said_once(slide: list) -> list:
         for part in paragraphs(cell.source):
             if part.lstrip().startswith("|") and part.strip() in shown:
                 continue
-            part = re.sub(r"\s*\$\$.*?\$\$\s*", f" {ON_THE_SLIDE} ", part, flags=re.DOTALL).strip()
+            part = re.sub(r"\s*\$\$(.*?)\$\$\s*", lambda m: f" {ON_THE_SLIDE if _on(m.group(1), shown) else ELSEWHERE_MATH} ",
+                          part, flags=re.DOTALL).strip()
             said = [s for s in _sentences(part) if s not in shown and s not in heard]
             heard.update(said)
-            if said and said != [ON_THE_SLIDE]:
-                part = " ".join(said) if len(said) < len(_sentences(part)) else part
+            if said and said not in ([ON_THE_SLIDE], [ELSEWHERE_MATH]):
+                if len(said) < len(_sentences(part)):                 # the rest, line by line
+                    lines = (" ".join(s for s in _line_sentences(line) if s in said) for line in part.split("\n"))
+                    part = "\n".join(line for line in lines if line)
                 parts.append(part[:-1] + "." if part.endswith(":") else part)   # what followed is the slide's
         if parts:
             kept.append(_slide("\n\n".join(parts), "notes"))
@@ -919,8 +936,9 @@ def _cues(notes: list) -> list:
     if words(range(len(found))) <= NOTES_WORDS:
         return notes
     chosen: set[int] = set()
-    for unit in sorted(units, key=lambda u: (found[u[0]][3], u[0])):     # first sentences first
-        if words(chosen | set(unit)) <= NOTES_WORDS or not chosen:
+    follows = lambda j: found[j][3] == 0 or j - 1 in chosen        # a line goes on only where it began
+    for unit in sorted(units, key=lambda u: (min(found[j][3] for j in u), u[0])):   # first sentences first
+        if (len(unit) > 1 or follows(unit[0])) and (words(chosen | set(unit)) <= NOTES_WORDS or not chosen):
             chosen |= set(unit)
     out = []
     for k, cell in enumerate(notes):

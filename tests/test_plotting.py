@@ -341,6 +341,19 @@ def test_overall_and_by_class_puts_each_seed_in_its_models_column_and_pairs_the_
                                       {"with": first, "without": second}, "", "", "")
 
 
+def test_overall_and_by_class_can_draw_each_class_gap_in_points_about_zero_and_mark_one():
+    first, second = [0.97, 0.78, 0.90], [0.96, 0.735, 0.92]
+    fig = plotting.overall_and_by_class({"with": [0.92], "without": [0.91]}, [0], {"with": first, "without": second},
+                                        "correct (%)", "digit", "gap (points)", difference=True, mark=1)
+    right = fig.axes[1]
+    heights = [bar.get_height() for bar in right.patches]
+    np.testing.assert_allclose(heights, [1.0, 4.5, -2.0], atol=1e-9)    # 97 − 96, 78 − 73.5, 90 − 92
+    colors = [tuple(bar.get_facecolor()) for bar in right.patches]
+    assert colors[0] == colors[2] != colors[1]                           # only the marked class stands out
+    assert any(np.allclose(line.get_ydata(), 0) for line in right.lines)  # the line at 0
+    assert right.get_ylim()[0] < -2.0 and right.get_ylim()[1] > 4.5
+
+
 def test_column_titled_grid_titles_each_column_above_the_top_row_at_slide_size():
     images = np.zeros((6, 4, 5))
     images[4, 1, 2] = 1.0                                  # image 4: row 1, column 1 of a 3-column grid
@@ -395,6 +408,20 @@ def test_posterior_panel_draws_a_gaussians_density_levels_on_its_1_and_2_sigma_e
 
 
 
+def test_gaussian_ellipses_pass_through_the_points_one_and_two_sigmas_out_along_each_axis():
+    import matplotlib.pyplot as plt
+    loc, scale = np.array([1.0, -2.0]), np.array([0.5, 1.5])
+    fig, ax = plt.subplots()
+    plotting.gaussian_ellipses(ax, loc, scale, color="C1", ls="--")
+    assert len(ax.patches) == 2
+    for k, patch in zip((1, 2), ax.patches):
+        edge = ax.transData.inverted().transform(patch.get_verts())  # the drawn outline, in data coordinates
+        mahalanobis = np.sqrt((((edge - loc) / scale) ** 2).sum(axis=1))
+        assert np.allclose(mahalanobis, k, atol=0.01)
+        assert patch.get_linestyle() == "--" and not patch.get_fill()
+    plt.close(fig)
+
+
 def test_plain_log_y_labels_one_two_five_times_each_power_of_ten_as_plain_numbers():
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots()
@@ -428,5 +455,80 @@ def test_information_bars_draws_each_value_as_its_bar_top_down_and_the_ceiling()
     assert {"2.27", "1.04", "1.99", "H(y) = log 10\n= 2.30"} <= {t.get_text() for t in ax.texts}
     assert any(np.allclose(line.get_xdata(), np.log(10)) for line in ax.lines)
     assert ax.get_xlim()[1] > np.log(10)
-    with pytest.raises(ValueError, match="positive"):
-        plotting.information_bars({"a": -1.0}, 1.0, "c", "nats")
+    with pytest.raises(ValueError, match="positive ceiling"):
+        plotting.information_bars({"a": 1.0}, 0.0, "c", "nats")
+
+
+def test_information_bars_draw_a_negative_estimate_left_of_zero_and_label_it_beside_the_bar():
+    fig = plotting.information_bars({"held out": -0.04, "plain": 1.99}, np.log(10), "H(y)", "nats")
+    ax = fig.axes[0]
+    widths = sorted(p.get_width() for p in ax.patches)
+    assert widths == pytest.approx([-0.04, 1.99])
+    assert ax.get_xlim()[0] < -0.04 < 0 < 1.99 < ax.get_xlim()[1]      # both bars in view
+    label = next(t for t in ax.texts if t.get_text() == "-0.04")
+    assert label.get_ha() == "left" and label.xy[0] == 0                 # beside the bar, from zero
+
+
+def test_information_bars_centres_its_title_on_the_figure_despite_long_bar_labels():
+    import matplotlib.pyplot as plt
+    values = {"a long label that pushes the axes to the right": 1.0, "b": 2.0}
+    fig = plotting.information_bars(values, np.log(10), "H(y)", "nats", title="the title")
+    fig.canvas.draw()
+    box = fig._suptitle.get_window_extent(fig.canvas.get_renderer())
+    width = fig.bbox.width
+    assert abs((box.x0 + box.x1) / 2 - width / 2) < 0.01 * width   # the figure's centre
+    axes_box = fig.axes[0].get_window_extent()
+    assert (axes_box.x0 + axes_box.x1) / 2 - width / 2 > 0.05 * width   # the axes' centre lies right of it
+    plt.close(fig)
+
+
+def test_slide_fonts_sets_text_and_legend_sizes_inside_and_restores_them_after():
+    import matplotlib.pyplot as plt
+    before = (plt.rcParams["font.size"], plt.rcParams["legend.fontsize"])
+    with plotting.slide_fonts(19):
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], label="a")
+        legend = ax.legend()
+        label = ax.set_xlabel("x")  # axes.labelsize "medium": the font size itself
+        assert plt.rcParams["font.size"] == plt.rcParams["legend.fontsize"] == 19
+    assert label.get_fontsize() == 19 and legend.get_texts()[0].get_fontsize() == 19
+    assert (plt.rcParams["font.size"], plt.rcParams["legend.fontsize"]) == before
+    plt.close(fig)
+
+
+def test_latent_grid_zoom_decodes_the_smaller_region_on_its_own_cells_beside_the_plane():
+    seen = []
+    decode = lambda z: seen.append(z) or np.zeros((len(z), 4, 4))
+    zoom_owner = np.array([[-1, 2], [3, -1]])
+    fig = plotting.latent_grid(decode, extent=(0, 4, 0, 4), n=2, owner=np.array([[7, -1], [-1, -1]]),
+                               codes=np.array([[0.5, 0.5]]), code_labels=[2], title="plane",
+                               zoom=(0, 1, 0, 2), zoom_n=2, zoom_owner=zoom_owner, zoom_title="zoom")
+    left, right = fig.axes[:2]
+    # the zoom's cells are 0.5 wide and 1 tall; centres row by row from the top, as drawn
+    assert seen[1].tolist() == [[0.25, 1.5], [0.75, 1.5], [0.25, 0.5], [0.75, 0.5]]
+    assert tuple(right.images[0].get_extent()) == (0, 1, 0, 2) and right.get_title() == "zoom"
+    outline = [p for p in left.patches if p.get_facecolor()[3] == 0]
+    assert [(p.get_xy(), p.get_width(), p.get_height()) for p in outline] == [((0, 0), 1, 2)]
+    tinted = {p.get_xy(): int(np.argmin([np.abs(np.subtract(p.get_facecolor()[:3], plotting.DIGIT_COLORS(d)[:3])).sum()
+                                          for d in range(10)])) for p in right.patches}
+    assert tinted == {(0.5, 1.0): 2, (0.0, 0.0): 3}                 # top right: 2; bottom left: 3
+    texts = [t.get_text() for t in right.get_legend().get_texts()]
+    assert texts[:3] == ["2", "3", "7"], "the legend names the digits of both panels"
+    assert fig._suptitle.get_text() == "plane" and left.get_title() == ""
+    faint, bold = left.collections[0], right.collections[0]
+    assert faint.get_alpha() < bold.get_alpha() and faint.get_zorder() < 1, "the plane's dots lie faint, under the tints"
+
+
+def test_latent_grid_hatches_the_zooms_marked_cells_and_names_them_once_in_the_legend():
+    zoom_mark = np.array([[True, False], [False, False]])               # the top-left cell of the zoom
+    fig = plotting.latent_grid(lambda z: np.zeros((len(z), 4, 4)), extent=(0, 4, 0, 4), n=2,
+                               mark=np.zeros((2, 2), bool), mark_label="empty",
+                               zoom=(0, 1, 0, 2), zoom_n=2, zoom_mark=zoom_mark)
+    right = fig.axes[1]
+    hatched = [p for p in right.patches if p.get_hatch()]
+    # the zoom's cells are 0.5 wide and 1 tall: the top-left one starts at z = (0, 1)
+    assert [(tuple(p.get_xy()), p.get_width(), p.get_height()) for p in hatched] == [((0.0, 1.0), 0.5, 1.0)]
+    texts = [t.get_text() for t in right.get_legend().get_texts()]
+    assert texts.count("empty") == 1, "the hatch is named in the legend even when only the zoom has marked cells"
+    outline = [p for p in fig.axes[0].patches if p.get_facecolor()[3] == 0]
+    assert len(outline) == 1 and outline[0].get_linewidth() < 2, "a thin outline of the zoomed spot"

@@ -335,9 +335,9 @@ def test_a_set_up_joining_its_figure_is_said_before_what_the_figure_shows():
     joined = slides[1]
     shown, notes = _text(joined), [c.source for c in joined if c.metadata["slideshow"]["slide_type"] == "notes"]
     assert "\\frac{b}{c}" in shown and "The figure shows a rise." in shown, "the figure keeps its sentence"
-    said_at = [k for k, n in enumerate(notes) if "More about the rise." in n]
-    setup_at = [k for k, n in enumerate(notes) if "More about the set-up" in n]
-    assert setup_at and said_at and setup_at[0] < said_at[0], f"the set-up is said first: {notes}"
+    spoken_in_order = "\n\n".join(notes)
+    assert 0 <= spoken_in_order.find("More about the set-up") < spoken_in_order.find("More about the rise."), \
+        f"the set-up is said first: {notes}"
 
 
 def test_a_printed_result_is_said_in_the_notes_and_a_training_report_never():
@@ -587,6 +587,12 @@ def test_every_figure_on_a_lecture_page_says_what_it_shows(built):
         assert not bad, f"{lecture.stem}: figures without a readable description: {bad[:3]}"
 
 
+def test_a_figure_title_with_tex_in_a_python_string_reads_as_symbols():
+    figure = nbformat.v4.new_output("display_data", data={"image/png": _png()})
+    cells = [nbformat.v4.new_code_cell('fig.suptitle("posterior and the encoder\'s $q_\\\\phi$ (blue)")', outputs=[figure])]
+    assert build_site.alt_text(cells, 0) == "Figure: posterior and the encoder's q_φ (blue)."
+
+
 def test_a_figure_is_described_by_its_titles_and_labels_and_the_sentence_after_it():
     figure = nbformat.v4.new_output("display_data", data={"image/png": _png()})
     cells = [nbformat.v4.new_markdown_cell("## 2 · The codes\n\nText."),
@@ -679,6 +685,14 @@ def test_speaker_notes_say_what_the_slide_does_not_show_in_few_words():
         assert not any(s in shown for s in deck._sentences(notes) if len(s) > 20), "said twice"
     said = " ".join(_notes(s) for s in slides)
     assert "Sentence 0 says" in said, "the first of the sentences left off the slides is said"
+
+
+def test_notes_say_an_equation_is_on_the_slide_only_where_the_slide_shows_it():
+    slide = [deck._slide("## A section\n\n$$a = b$$"),
+             deck._slide("We have\n$$a = b,$$\nand then\n$$c = \\frac{d}{e}.$$\nSo it goes.", "notes")]
+    notes = " ".join(c.source for c in deck._said_once(slide) if c.metadata["slideshow"]["slide_type"] == "notes")
+    assert notes.count(deck.ON_THE_SLIDE) == 1 and notes.count(deck.ELSEWHERE_MATH) == 1, notes
+    assert notes.index(deck.ON_THE_SLIDE) < notes.index(deck.ELSEWHERE_MATH)
 
 
 def test_short_notes_keep_each_list_item_and_a_printed_value_with_its_label():

@@ -171,19 +171,10 @@ def latent_scatter(z, labels, title: str | None = None, ax=None, max_points: int
     return fig if fig is not None else ax.figure
 
 
-def latent_grid(decode: Callable[[np.ndarray], np.ndarray], extent: tuple[float, float, float, float] = (-3, 3, -3, 3),
-                n: int = 15, title: str | None = None, mark=None, mark_label: str | None = None, owner=None,
-                owner_label: str = "tint: the digit most of the cell's test codes belong to",
-                codes=None, code_labels=None, codes_label: str = "a test code"):
-    """Split ``extent`` into n×n cells, decode the centre z = (z_1, z_2) of each, and tile the images into one picture.
-
-    ``decode`` maps an array of shape (n*n, 2) to images (n*n, rows, cols). z_2 grows upwards.
-    ``mark``: an (n, n) boolean array (rows top to bottom, as drawn) of cells to mark,
-    hatched and described in the legend by ``mark_label``. ``owner``: an (n, n) integer array, the same way
-    round, of a digit per cell (-1 for none), each cell tinted in its digit's colour.
-    ``codes``: (N, 2) codes drawn on top as small dots, each in its digit's colour when ``code_labels``
-    gives the digits (grey otherwise), named ``codes_label`` in the legend; the view stays ``extent``.
-    """
+def _decoded_cells(ax, decode, extent, n, owner=None, mark=None, codes=None, code_labels=None,
+                   dots=(3, 0.5)) -> list:
+    """One panel of ``latent_grid``: decode the centres of ``extent``'s n×n cells into one picture on ``ax``,
+    tint and hatch the cells, draw the codes as dots of (size, alpha) ``dots``; returns the legend's digits."""
     x0, x1, y0, y1 = extent
     g1 = x0 + (np.arange(n) + 0.5) * (x1 - x0) / n
     g2 = y1 - (np.arange(n) + 0.5) * (y1 - y0) / n
@@ -191,50 +182,92 @@ def latent_grid(decode: Callable[[np.ndarray], np.ndarray], extent: tuple[float,
     images = _as_images(decode(z))
     rows, cols = images.shape[1:]
     canvas = images.reshape(n, n, rows, cols).transpose(0, 2, 1, 3).reshape(n * rows, n * cols)
-    # the legend beside the grid, not under it: the figure is wider than tall, as a slide is
-    fig, ax = plt.subplots(figsize=(10, 7) if owner is not None else (5.5, 5.5))
     ax.imshow(canvas, extent=(x0, x1, y0, y1), vmin=0, vmax=1, aspect="auto")
     ax.set_box_aspect(1)                                   # a square picture, whatever the ranges
     w, h = (x1 - x0) / n, (y1 - y0) / n
-    cell = lambda r, c, colour, **kw: ax.add_patch(plt.Rectangle((x0 + c * w, y1 - (r + 1) * h), w, h, fc=colour,
-                                                                 ec="none", **kw))
-    handles = []
+    digits = []
     if owner is not None:
         owner = np.asarray(owner)
         if owner.shape != (n, n) or not np.issubdtype(owner.dtype, np.integer):
             raise ValueError(f"owner: expected an ({n}, {n}) integer array, got {owner.dtype} of shape {owner.shape}")
-        tint = lambda d: (*DIGIT_COLORS(int(d))[:3], 0.3)
         for r, c in zip(*np.nonzero(owner >= 0)):
-            cell(r, c, tint(owner[r, c]))
-        handles += [Patch(fc=tint(d), label=str(d)) for d in np.unique(owner[owner >= 0])]
+            ax.add_patch(plt.Rectangle((x0 + c * w, y1 - (r + 1) * h), w, h, fc=_tint(owner[r, c]), ec="none"))
+        digits = list(np.unique(owner[owner >= 0]))
     if mark is not None:
         mark = np.asarray(mark, bool)
         if mark.shape != (n, n):
             raise ValueError(f"mark: expected an ({n}, {n}) boolean array, got shape {mark.shape}")
-        hatched = dict(hatch="///", edgecolor=(0.4, 0.4, 0.4), lw=0)     # apart from every digit's tint
         for r, c in zip(*np.nonzero(mark)):
-            ax.add_patch(plt.Rectangle((x0 + c * w, y1 - (r + 1) * h), w, h, fc=(1, 1, 1, 0.5), **hatched))
-        if mark_label and mark.any():
-            handles.append(Patch(fc=(1, 1, 1, 0.5), label=mark_label, **hatched))
+            ax.add_patch(plt.Rectangle((x0 + c * w, y1 - (r + 1) * h), w, h, fc=(1, 1, 1, 0.5), **_HATCHED))
     if codes is not None:
         codes = np.asarray(codes, dtype=float)
         if codes.ndim != 2 or codes.shape[1] != 2 or (code_labels is not None and len(code_labels) != len(codes)):
             raise ValueError(f"codes: expected shape (N, 2) and N labels, got {codes.shape}")
         colours = DIGIT_COLORS(np.asarray(code_labels, int)) if code_labels is not None else (0.3, 0.3, 0.3, 1.0)
-        ax.scatter(codes[:, 0], codes[:, 1], c=colours, s=3, alpha=0.5, linewidths=0, zorder=3)
+        # under the tints (zorder 1), above the pictures (0): faint dots leave the pictures readable
+        ax.scatter(codes[:, 0], codes[:, 1], c=colours, s=dots[0], alpha=dots[1], linewidths=0, zorder=0.5)
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
-        handles.append(Line2D([], [], ls="", marker="o", ms=4, color=(0.3, 0.3, 0.3), label=codes_label))
-    if handles:
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.03, 1), frameon=False,
-                  ncol=2 if owner is not None else 1,
-                  title=textwrap.fill(owner_label, 24) if owner is not None else None, alignment="left",
-                  fontsize=plt.rcParams["font.size"])          # as large as the axis labels: read on slides
     ax.grid(False)
     ax.set_xlabel("$z_1$")
     ax.set_ylabel("$z_2$")
-    if title:
-        ax.set_title(title)
+    return digits
+
+
+_tint = lambda d: (*DIGIT_COLORS(int(d))[:3], 0.3)
+_HATCHED = dict(hatch="///", edgecolor=(0.4, 0.4, 0.4), lw=0)     # apart from every digit's tint
+
+
+def latent_grid(decode: Callable[[np.ndarray], np.ndarray], extent: tuple[float, float, float, float] = (-3, 3, -3, 3),
+                n: int = 15, title: str | None = None, mark=None, mark_label: str | None = None, owner=None,
+                owner_label: str = "tint: the digit most of the cell's test codes belong to",
+                codes=None, code_labels=None, codes_label: str = "a test code",
+                zoom: tuple[float, float, float, float] | None = None, zoom_n: int = 12, zoom_owner=None,
+                zoom_title: str | None = None, zoom_label: str = "the region on the right", zoom_mark=None):
+    """Split ``extent`` into n×n cells, decode the centre z = (z_1, z_2) of each, and tile the images into one picture.
+
+    ``decode`` maps an array of shape (n*n, 2) to images (n*n, rows, cols). z_2 grows upwards.
+    ``mark``: an (n, n) boolean array (rows top to bottom, as drawn) of cells to mark,
+    hatched and described in the legend by ``mark_label``. ``owner``: an (n, n) integer array, the same way
+    round, of a digit per cell (-1 for none), each cell tinted in its digit's colour.
+    ``codes``: (N, 2) codes drawn as small faint dots under the tints, each in its digit's colour when
+    ``code_labels`` gives the digits (grey otherwise), named ``codes_label`` in the legend; the view stays ``extent``.
+    ``zoom``: a smaller region (z_1 from, to, z_2 from, to), outlined in black and decoded again in a second
+    panel on the right, on zoom_n×zoom_n cells tinted by ``zoom_owner`` (as ``owner``), with bolder dots;
+    ``title`` then stands above both panels and ``zoom_title`` above the right one. ``zoom_mark``: the zoom's
+    cells to hatch, as ``mark`` (an (zoom_n, zoom_n) boolean array).
+    """
+    # the legend beside the grid, not under it: the figure is wider than tall, as a slide is
+    if zoom is None:
+        fig, ax = plt.subplots(figsize=(10, 7) if owner is not None else (5.5, 5.5))
+        axes = [ax]
+    else:
+        fig, axes = plt.subplots(1, 2, figsize=(13, 6), gridspec_kw=dict(wspace=0.25))
+    digits = _decoded_cells(axes[0], decode, extent, n, owner, mark, codes, code_labels, dots=(1, 0.15))
+    if zoom is not None:
+        digits += _decoded_cells(axes[1], decode, zoom, zoom_n, zoom_owner, zoom_mark, codes, code_labels, dots=(3, 0.5))
+        (a0, a1, b0, b1) = zoom
+        # a thin outline: the spot is small, and a thick one would hide the thumbnails it crosses
+        axes[0].add_patch(plt.Rectangle((a0, b0), a1 - a0, b1 - b0, fc="none", ec="black", lw=1.2, zorder=2))
+        if zoom_title:
+            axes[1].set_title(zoom_title)
+    handles = [Patch(fc=_tint(d), label=str(d)) for d in sorted(set(int(d) for d in digits))]
+    if mark_label and any(m is not None and np.asarray(m, bool).any() for m in (mark, zoom_mark)):
+        handles.append(Patch(fc=(1, 1, 1, 0.5), label=mark_label, **_HATCHED))
+    if codes is not None:
+        handles.append(Line2D([], [], ls="", marker="o", ms=4, color=(0.3, 0.3, 0.3), label=codes_label))
+    if zoom is not None:
+        handles.append(Patch(fc="none", ec="black", lw=1.2, label=zoom_label))
+    if handles:
+        has_owner = owner is not None or zoom_owner is not None
+        axes[-1].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.03, 1), frameon=False,
+                        ncol=2 if has_owner else 1,
+                        title=textwrap.fill(owner_label, 24) if has_owner else None, alignment="left",
+                        fontsize=plt.rcParams["font.size"])          # as large as the axis labels: read on slides
+    if title and zoom is not None:
+        fig.suptitle(title, y=1.0)                         # above both panels: no clash with the zoom's title
+    elif title:
+        axes[0].set_title(title)
     return fig
 
 
@@ -394,15 +427,31 @@ def _draw_pairs(ax, shares, first, second, xlabel, ylabel, title, ylim) -> None:
     ax.legend(loc="lower left")
 
 
+def _draw_difference(ax, gap, mark, xlabel, ylabel, title) -> None:
+    classes = np.arange(len(gap))
+    colors = ["C3" if k == mark else "0.55" for k in classes]
+    ax.bar(classes, gap, width=0.6, color=colors, zorder=3)
+    ax.axhline(0, color="0.2", lw=1)
+    ax.set_xticks(classes)
+    ax.margins(y=0.25)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+
+
 def overall_and_by_class(overall: Mapping[str, Sequence[float]], seeds: Sequence[int],
                          by_class: Mapping[str, Sequence[float]], overall_ylabel: str, xlabel: str,
                          ylabel: str, titles: tuple[str, str] = ("", ""), title: str | None = None,
-                         overall_ylim: tuple[float, float] | None = None):
+                         overall_ylim: tuple[float, float] | None = None, difference: bool = False,
+                         mark: int | None = None):
     """Two models, in percent. Left: each model's overall share, one marker per seed, labeled with it;
     a model may have run fewer seeds than ``seeds`` (its values are the first seeds'), on the axis range
     ``overall_ylim`` (default: the values' own range, padded). Right: the
     shares per class of one run of each (:func:`paired_by_class`, 0 to 100). The same marker and
-    colour stand for a model in both panels; ``titles`` head the two panels."""
+    colour stand for a model in both panels; ``titles`` head the two panels.
+    ``difference=True`` draws instead, per class, the first model's share minus the second's in
+    points, as bars about a line at 0, the class ``mark`` (if given) in its own colour."""
     if len(overall) != 2 or list(overall) != list(by_class):
         raise ValueError(f"overall and by_class: the same two models, got {list(overall)} and {list(by_class)}")
     first, second = (100 * np.asarray(a, float) for a in by_class.values())
@@ -425,7 +474,10 @@ def overall_and_by_class(overall: Mapping[str, Sequence[float]], seeds: Sequence
         left.set_ylim(*overall_ylim)
     left.set_ylabel(overall_ylabel)
     left.set_title(titles[0])
-    _draw_pairs(right, by_class, first, second, xlabel, ylabel, titles[1], (0, 100))
+    if difference:
+        _draw_difference(right, first - second, mark, xlabel, ylabel, titles[1])
+    else:
+        _draw_pairs(right, by_class, first, second, xlabel, ylabel, titles[1], (0, 100))
     if title:
         fig.suptitle(title)
     fig.tight_layout()
@@ -588,27 +640,33 @@ def mig_vs_reconstruction(betas: Sequence[float], reconstruction: Mapping[str, n
 def information_bars(values: Mapping[str, float], ceiling: float, ceiling_label: str, xlabel: str,
                      title: str | None = None, colors: Sequence[str] | None = None):
     """Horizontal bars, one per entry of ``values`` ({label: nats}), the first at the top, each with its
-    value (2 decimals) written inside its end, and a dashed vertical line at ``ceiling`` (the most there is
-    to know), labelled beside it with ``ceiling_label`` and its value."""
+    value (2 decimals) written inside its end (beside it where the bar is short), and a dashed vertical line
+    at ``ceiling`` (the most there is to know), labelled beside it with ``ceiling_label`` and its value.
+    A value below zero (an estimated lower bound can be) runs left of zero."""
     names, widths = list(values), np.asarray(list(values.values()), float)
-    if np.any(widths < 0) or ceiling <= 0:
-        raise ValueError(f"bars and ceiling must be positive: {dict(values)}, ceiling {ceiling}")
+    if ceiling <= 0 or not np.all(np.isfinite(widths)):
+        raise ValueError(f"expected finite bars and a positive ceiling: {dict(values)}, ceiling {ceiling}")
     fig, ax = plt.subplots(figsize=(12, 1.2 + 0.8 * len(names)))
     rows = np.arange(len(names))
     ax.barh(rows, widths, height=0.6, color=colors or [f"C{k}" for k in rows])
     ax.set_yticks(rows, names)
     ax.invert_yaxis()                                        # the first entry on top
     ax.grid(False, axis="y")
+    right = 1.4 * max(ceiling, widths.max())
     for row, width in zip(rows, widths):
-        ax.annotate(f"{width:.2f}", (width, row), xytext=(-6, 0), textcoords="offset points",
-                    ha="right", va="center", color="white", fontweight="bold")
+        inside = width > 0.15 * right                            # room for the label within the bar
+        ax.annotate(f"{width:.2f}", (max(width, 0), row), xytext=(-6 if inside else 6, 0), textcoords="offset points",
+                    ha="right" if inside else "left", va="center", color="white" if inside else "0.2",
+                    fontweight="bold")
     ax.axvline(ceiling, color="0.3", ls="--", lw=2)
     ax.annotate(f"{ceiling_label}\n= {ceiling:.2f}", (ceiling, 0.5), xycoords=("data", "axes fraction"),
                 xytext=(6, 0), textcoords="offset points", ha="left", va="center", color="0.2")
-    ax.set_xlim(0, 1.4 * max(ceiling, widths.max()))
+    ax.set_xlim(min(0.0, 1.4 * widths.min()), right)
+    if widths.min() < 0:
+        ax.axvline(0, color="0.3", lw=1)
     ax.set_xlabel(xlabel)
     if title:
-        ax.set_title(title)
+        fig.suptitle(title)                                  # centred on the figure, not the axes
     fig.tight_layout()
     return fig
 
@@ -631,15 +689,13 @@ def posterior_panel(ax, log_density, center, half: float, loc, scale, n: int = 1
     2σ and 1σ ellipses. Blue: the Gaussian's 1σ and 2σ ellipses. ``log_density`` maps codes [m, 2] to
     log densities [m], up to a constant. ``image``: drawn as an inset in the top left corner.
     """
-    from matplotlib.patches import Ellipse
     u = np.linspace(-half, half, n)
     z1, z2 = center[0] + u, center[1] + u
     z = np.stack(np.meshgrid(z1, z2), axis=-1).reshape(-1, 2).astype(np.float32)
     log_p = np.asarray(log_density(z), dtype=np.float64).reshape(n, n)
     ratio = np.exp(log_p - log_p.max())
     ax.contourf(z1, z2, ratio, levels=[np.exp(-2.0), np.exp(-0.5), 1.0 + 1e-9], colors=["0.78", "0.45"])
-    for k in (1, 2):
-        ax.add_patch(Ellipse(tuple(loc), 2 * k * scale[0], 2 * k * scale[1], fill=False, color="C0", lw=2))
+    gaussian_ellipses(ax, loc, scale)
     if image is not None:
         inset = ax.inset_axes([0.02, 0.72, 0.26, 0.26])
         inset.imshow(image, cmap="Greys")
@@ -648,6 +704,15 @@ def posterior_panel(ax, log_density, center, half: float, loc, scale, n: int = 1
         ax.set_title(title)
     ax.set_xlabel("$z_1$"), ax.set_ylabel("$z_2$"), ax.set_aspect("equal")
     return ax.figure
+
+
+def gaussian_ellipses(ax, loc, scale, color: str = "C0", ls: str = "-", lw: float = 2):
+    """Draws the 1σ and 2σ ellipses of the diagonal Gaussian N(``loc``, diag ``scale``²) on ``ax``."""
+    from matplotlib.patches import Ellipse
+    for k in (1, 2):
+        ax.add_patch(Ellipse(tuple(loc), 2 * k * scale[0], 2 * k * scale[1], fill=False, color=color, ls=ls,
+                             lw=lw))
+    return ax
 
 
 def place_labels(ax, labels, gap: float = 5) -> None:
@@ -695,3 +760,9 @@ def plain_log_y(ax) -> None:
     ax.yaxis.set_major_locator(LogLocator(subs=(1, 2, 5)))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.yaxis.set_minor_formatter(NullFormatter())
+
+
+def slide_fonts(size: float = 18):
+    """A context (``with plotting.slide_fonts(): ...``) in which text and legends are ``size`` points,
+    for a dense figure read on a slide; the previous settings return when it ends."""
+    return plt.rc_context({"font.size": size, "legend.fontsize": size})

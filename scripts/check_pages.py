@@ -143,7 +143,8 @@ async () => {
       if (figures.length) {
         const share = Math.max(...figures.map(i => i.offsetWidth * i.offsetHeight)) / (width * height);
         const fullWidth = Math.max(...figures.map(i => i.offsetWidth)) >= 0.9 * width;   // too flat for more
-        if (share < MIN_FIGURE_SHARE && !fullWidth) over.push(`${where}: its figure covers ${Math.round(100 * share)} % of the slide`);
+        const fullHeight = Math.max(...figures.map(i => i.offsetHeight)) >= 0.9 * height; // too tall for more
+        if (share < MIN_FIGURE_SHARE && !fullWidth && !fullHeight) over.push(`${where}: its figure covers ${Math.round(100 * share)} % of the slide`);
       }
       if (sh > height + 1 || sw > width + 1) {
         const title = (slide.querySelector('h1, h2, h3') || slide).textContent.trim().slice(0, 60);

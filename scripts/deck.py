@@ -444,7 +444,7 @@ def _section_slides(section: Section, seen_code: set[str]) -> tuple[list, str]:
         for n, image in enumerate(images):
             wide = _aspect(image["data"]["image/png"]) >= WIDE
             text = said if n == len(images) - 1 else ""
-            room = ROOM_HEIGHT - text_height(f"### {section.title}") - text_height(text) - 8 if wide else None
+            room = ROOM_HEIGHT - text_height(f"### {section.title}") - text_height(text) - 16 if wide else None
             figure = nbformat.v4.new_code_cell(cell.source, outputs=[_sized(image, wide, room)], metadata={
                 "slideshow": {"slide_type": "-"}, "tags": ["remove_input", "figure-wide" if wide else "figure-side"]})
             heading = f"### {section.title}"

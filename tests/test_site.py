@@ -518,6 +518,11 @@ def test_inline_math_keeps_the_punctuation_after_it_on_its_line(small, browser):
     assert browser.check(_variant(small[0], "The bound", f"<p>{many}.</p>The bound")) == []
 
 
+def test_a_narrow_figure_as_tall_as_the_slide_is_not_called_small(small, browser):
+    problems = browser.check(_variant(small[0], 'style="width: 690px; height: 690px"', 'style="width: 200px; height: 660px"'))
+    assert not any("covers" in p for p in problems), problems        # it could not be drawn larger
+
+
 def test_a_slide_that_overflows_is_reported(small, browser):
     deck = _variant(small[0], "<h2", '<div style="height: 900px">tall</div><h2')
     problems = browser.check(deck)

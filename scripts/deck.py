@@ -383,9 +383,20 @@ def _said_after(cells: list, i: int) -> str:
     return ""
 
 
+def _new_topic(markdown: str) -> bool:
+    """A paragraph that opens a topic of its own: a bold lead-in, or a display equation."""
+    return markdown.lstrip().startswith("**") or "$$" in markdown
+
+
+def _shows_later(cells: list, i: int) -> bool:
+    """Whether a figure or table follows cell ``i`` in its section."""
+    return any(_images(c) or _table(c) for c in cells[i + 1:])
+
+
 def _section_slides(section: Section, seen_code: set[str]) -> tuple[list, str]:
     """The section's slides, and its takeaway (the first sentence said about its first figure)."""
     slides, takeaway, pending, carry = [], "", "", ""
+    commented = False              # the last figure or table shown already has its comment
     cells = section.cells
     prose_before = []
     for cell in cells:
@@ -422,8 +433,11 @@ def _section_slides(section: Section, seen_code: set[str]) -> tuple[list, str]:
                 later += _equations(cell.source)
             said_here, sets_up = _at_heading(cell.source)       # a subheading starts the next slide's set-up
             after_prose = i > len(prose_before) and cells[i - 1].cell_type == "markdown"
-            if after_prose and i + 1 < len(cells) and cells[i + 1].cell_type == "code":
-                said_here, sets_up = "", cell.source.strip()        # the set-up of what the next cell shows
+            if after_prose and i + 1 < len(cells) and cells[i + 1].cell_type == "code" \
+                    or commented and _new_topic(cell.source) and _shows_later(cells, i):
+                # the set-up of what a later cell shows: the figure before had its comment already
+                said_here, sets_up = "", cell.source.strip()
+            commented = commented or bool(said_here)
             if carry or not said_here:
                 carry = "\n\n".join(t for t in (carry, said_here, sets_up) if t)
             elif slides and slides[-1].metadata["slideshow"]["slide_type"] == "notes":
@@ -436,6 +450,7 @@ def _section_slides(section: Section, seen_code: set[str]) -> tuple[list, str]:
             continue
         start = len(slides)
         images, table = _images(cell), _table(cell)
+        commented = commented and not (images or table)
         if later and (images or table):
             slides.append(_slide("\n\n".join([f"### {section.title}", *later[:4]])))
             later = []
@@ -469,14 +484,20 @@ def _section_slides(section: Section, seen_code: set[str]) -> tuple[list, str]:
                 continue
             seen_code.add(re.sub(r"\d", "", source))
             if CONSTRUCTOR.fullmatch(source.strip()):        # one model built: the slide's text says which
-                slides.append(_notes(f"The code: `{source.strip()}`."))
+                said = f"The code: `{source.strip()}`."
+                if carry and _shows_later(cells, i):         # with what it sets up, where that is shown
+                    carry += "\n\n" + said
+                else:
+                    slides.append(_notes(said))
                 continue
             code = nbformat.v4.new_code_cell(source, metadata={"slideshow": {"slide_type": "-"}})
             slides += [_slide(f"### {section.title}: the code"), code]
         if carry and len(slides) > start:                   # said where what it sets up is shown
             slides.append(_notes(carry))
             carry = ""
-        if printed:                                         # numbers are said; the slides show figures
+        if printed and carry and len(slides) == start and _shows_later(cells, i):   # said where shown
+            carry += "\n\n" + _unquoted(printed)
+        elif printed:                                       # numbers are said; the slides show figures
             slides.append(_notes(_unquoted(printed)))
         i += 1
     if carry:

@@ -382,6 +382,21 @@ def test_the_text_that_sets_up_a_figure_is_said_on_its_slide_not_the_one_before(
     assert "Top row" in notes(second) and said.index("Top row") < said.index("The second falls"), notes(second)
 
 
+def test_a_new_topic_after_a_figures_comment_is_said_with_the_figure_it_sets_up():
+    printing = nbformat.v4.new_code_cell("x = run()\nprint(x)", outputs=[nbformat.v4.new_output(
+        "stream", name="stdout", text="the probe names 96.1% of the digits\n")])
+    slides = _deck_of([nbformat.v4.new_markdown_cell("It begins."), _figure_cell(400, 150),
+                       nbformat.v4.new_markdown_cell("The first figure rises."),
+                       nbformat.v4.new_markdown_cell("Its second row falls."),
+                       nbformat.v4.new_markdown_cell("**Why the bound.** We ask a new question."),
+                       nbformat.v4.new_code_cell("judge = vae_tf.Classifier()"), printing,
+                       _figure_cell(400, 100), nbformat.v4.new_markdown_cell("The bound is low.")])
+    first, second = [s for s in slides if any(c.get("outputs") for c in s)]
+    assert "second row falls" in _notes(first), "a plain second comment stays with its figure"
+    for said in ("Why the bound", "judge = vae_tf.Classifier()", "96.1%"):
+        assert said not in _notes(first) and said in _notes(second), (said, _notes(first), _notes(second))
+
+
 def test_repeated_training_code_leaves_the_slide_whole_statements_at_a_time():
     seen = set()
     deck._without_repeated_training("m = Model()\nm.compile(optimizer=Adam())\nm.fit(x)", seen)

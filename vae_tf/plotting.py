@@ -82,12 +82,14 @@ def image_grid(images, ncols: int = 10, titles: Sequence[str] | None = None, tit
         raise ValueError(f"titles: {len(titles)} titles for {n} images")
     inch_per_pixel = scale / (w + GRID_GAP)
     nrows = max(1, -(-n // ncols))
-    longest = max((len(t) for t in (titles or [])[:n]), default=0)
-    title_pt = min(TITLE_PT, 72 * scale / (0.6 * longest)) if longest else TITLE_PT   # fits above its image
     widest = max((len(str(label)) for label in (row_labels or [])[:nrows]), default=0)
     # larger labels for a tall grid, as long as they take at most a sixth of the grid's width
     fits = 72 * scale * ncols / 6 / (0.6 * widest) if widest else LABEL_PT
     label_pt = max(LABEL_PT, min(PT_PER_ROW * nrows, fits))
+    longest = max((len(t) for t in (titles or [])[:n]), default=0)
+    # a title fits above its image, and is no larger than the row labels (short ones grow with them)
+    title_pt = min(max(TITLE_PT, label_pt if widest else TITLE_PT), 72 * scale / (0.6 * longest)) if longest \
+        else TITLE_PT
     band = int(np.ceil(1.4 * title_pt / 72 / inch_per_pixel)) if longest else 0
     canvas, corners = image_mosaic(images, ncols, GRID_GAP, band)
     fig, ax = plt.subplots(figsize=(scale * ncols, inch_per_pixel * canvas.shape[0] + (0.3 if title else 0)))
@@ -578,7 +580,7 @@ def tc_sweep(betas: Sequence[float], measured: Mapping[str, np.ndarray], shuffle
     (the control: each dimension shuffled across images). Left: both against β (measured solid,
     shuffled dashed); right: measured − shuffled, taken seed by seed.
     """
-    fig, (ax, ax_excess) = plt.subplots(1, 2, figsize=(14, 4.8))
+    fig, (ax, ax_excess) = plt.subplots(1, 2, figsize=(12.5, 4.8))
     for (kind, tc), color in zip(measured.items(), colors):
         tc, control = np.asarray(tc, float), np.asarray(shuffled[kind], float)
         if tc.shape != control.shape or len(tc) != len(betas):

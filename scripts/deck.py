@@ -572,7 +572,7 @@ def height(slide: list) -> float:
         if _figure_size(cell):
             total += 0 if side else _figure_size(cell)[1] + 8
         elif cell.cell_type == "code":
-            per_line = next((CODE_SIZES[t][0] for t in tags if t in CODE_SIZES), 27)
+            per_line = next((CODE_SIZES[t][0] for t in tags if t in CODE_SIZES), 29)   # 21 px code
             total += per_line * len(cell.source.splitlines()) + 44
         else:
             math = next((MATH_SCALES[t] for t in tags if t in MATH_SCALES), 1.0)
@@ -894,6 +894,7 @@ def _sentences(part: str) -> list[str]:
 def _line_sentences(line: str) -> list[str]:
     masked = re.sub(r"\$[^$]*\$", lambda m: "x" * len(m.group()), line)
     masked = re.sub(r"\b(e\.g|i\.e|et al|cf|vs|Fig|Eq)\.", lambda m: m.group()[:-1] + "x", masked)
+    masked = re.sub(r"^\s*\d+\.", lambda m: m.group()[:-1] + "x", masked)   # a numbered item keeps its number
     ends = [m.end() for m in re.finditer(r"[.!?:](?=\s+[A-Z(*])", masked)] + [len(line)]
     return [line[a:b].strip() for a, b in zip([0] + ends[:-1], ends) if line[a:b].strip()]
 

@@ -52,8 +52,16 @@ def test_static_figure_is_the_same_sweep(vae):
     band = (picture.shape[0] - 2 * 28 - gap) // 2                           # room for the titles
     assert band > 0 and picture.shape == (2 * (band + 28) + gap, 5 * 28 + 4 * gap)  # two rows of five
     np.testing.assert_allclose(picture[-28:, 2 * (28 + gap):3 * 28 + 2 * gap], ex.decode(codes[7:8])[0], rtol=1e-6)
-    # the columns are labelled with the swept value
-    assert [t.get_text() for t in fig.axes[0].texts] == ["-3", "-1.5", "0", "1.5", "3"]
+    # the swept values label the end and middle columns, each centred over its column
+    texts = fig.axes[0].texts
+    assert [t.get_text() for t in texts] == ["−3", "0", "3"]
+    assert [round(t.get_position()[0]) for t in texts] == [round(k * (28 + gap) + 13.5) for k in (0, 2, 4)]
+    plt.close(fig)
+
+
+def test_m2_figure_title_writes_the_span_with_a_minus_sign(m2):
+    fig = LatentExplorer(m2, dims=[1], span=2.5).figure()
+    assert fig._suptitle.get_text() == "every digit $y$, style $z_{2}$ from \u22122.5 to 2.5"
     plt.close(fig)
 
 

@@ -325,6 +325,13 @@ def test_overall_and_by_class_puts_each_seed_in_its_models_column_and_pairs_the_
     np.testing.assert_allclose(points, [(0, 92.3), (0, 93.5), (0, 95.1), (1, 91.3)])
     assert [t.get_text() for t in left.texts] == ["seed 0", "seed 1", "seed 2", "seed 0"]
     assert [t.get_text() for t in left.get_xticklabels()] == ["with", "without"]
+    # a seed keeps seed_dots' marker in either model's column (seed 0: a circle in both), a model its colour
+    dots = plotting.seed_dots({"with": overall["with"]}, [0, 1, 2], "")
+    seed_shapes = [c.get_paths()[0].vertices for c in dots.axes[0].collections[:3]]
+    for collection, seed in zip(left.collections, [0, 1, 2, 0]):
+        np.testing.assert_allclose(collection.get_paths()[0].vertices, seed_shapes[seed])
+    colours = [tuple(c.get_facecolor()[0]) for c in left.collections]
+    assert colours[0] == colours[1] == colours[2] != colours[3]
     joins, *markers = right.collections
     for k, segment in enumerate(joins.get_segments()):
         np.testing.assert_allclose(segment, [(k, 100 * first[k]), (k, 100 * second[k])])

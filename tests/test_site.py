@@ -726,6 +726,11 @@ def test_short_notes_keep_each_list_item_and_a_printed_value_with_its_label():
     assert "- the first weighs" in said and "- the second moves" in said, said   # every item, on its own line
     assert "20-D, all test images: ELBO -99.3 nats" in said, said                # a value with its label
     assert "Sentence 0 adds" in said and "Sentence 19" not in said               # later sentences give way
+    lines = "\n".join(f"Line {k} has a first sentence of exactly ten words here." for k in range(14))
+    steps = deck._slide(lines + "\nSix more words end the part.\n1. Sum the joint. It is slow.\n"
+                        "2. Divide by the sum.", "notes")
+    said = deck._cues([steps])[0].source.splitlines()
+    assert not [line for line in said if re.fullmatch(r"\d+\.", line.strip())], said   # no number without its item
 
 
 def test_an_equation_after_the_first_figure_is_shown_with_what_it_sets_up_not_on_the_lead_slide():

@@ -96,13 +96,16 @@ class LatentExplorer:
             num_classes = self.model.num_classes
             images = np.concatenate([self.decode(codes, np.full(self.steps, y)) for y in range(num_classes)])
             labels = [f"y = {y}" for y in range(num_classes)]
-            title = title or f"every digit $y$, style $z_{{{self.dims[0] + 1}}}$ from {-self.span:g} to {self.span:g}"
+            low = f"{-self.span:g}".replace("-", "−")  # a minus sign, not a hyphen
+            title = title or f"every digit $y$, style $z_{{{self.dims[0] + 1}}}$ from {low} to {self.span:g}"
         else:
             images = self.decode(traversal_codes(self.center, self.dims, values))
             labels = [f"$z_{{{d + 1}}}$" for d in self.dims]  # the lecture counts from 1
             title = title or f"each slider's $z_d$ from {-self.span:g} to {self.span:g}, the others fixed"
-        # the first row's titles mark the swept value of each column
-        titles = [f"{v:g}" for v in values] + [""] * (len(images) - self.steps)
+        # the first row's titles mark the swept values at both ends and in the middle, large enough to read
+        marked = {0, self.steps // 2, self.steps - 1}
+        titles = [f"{v:g}".replace("-", "−") if k in marked else "" for k, v in enumerate(values)]
+        titles += [""] * (len(images) - self.steps)
         return image_grid(images, ncols=self.steps, titles=titles, row_labels=labels, title=title,
                           scale=0.6)  # labels stay legible
 

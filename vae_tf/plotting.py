@@ -49,6 +49,7 @@ def _as_images(images) -> np.ndarray:
 
 GRID_GAP = 2  # white pixels between neighbouring images of a grid
 TITLE_PT, LABEL_PT = 12, 13  # an image's title and a row's label: legible when projected
+TITLE_ROOM = 0.4  # inches above a grid for its title: clear of the images' own titles
 PT_PER_ROW = 2.4  # a tall grid is shown smaller (a slide fits its height): its row labels grow with its rows
 
 
@@ -92,7 +93,7 @@ def image_grid(images, ncols: int = 10, titles: Sequence[str] | None = None, tit
         else TITLE_PT
     band = int(np.ceil(1.4 * title_pt / 72 / inch_per_pixel)) if longest else 0
     canvas, corners = image_mosaic(images, ncols, GRID_GAP, band)
-    fig, ax = plt.subplots(figsize=(scale * ncols, inch_per_pixel * canvas.shape[0] + (0.3 if title else 0)))
+    fig, ax = plt.subplots(figsize=(scale * ncols, inch_per_pixel * canvas.shape[0] + (TITLE_ROOM if title else 0)))
     ax.imshow(canvas, vmin=0, vmax=1)
     ax.grid(False)
     for spine in ax.spines.values():
@@ -117,7 +118,7 @@ def image_grid(images, ncols: int = 10, titles: Sequence[str] | None = None, tit
             fig.tight_layout(pad=0.2)
     if title:
         height = fig.get_size_inches()[1]
-        fig.subplots_adjust(top=1 - 0.3 / height)
+        fig.subplots_adjust(top=1 - TITLE_ROOM / height)
         fig.suptitle(title, y=1 - 0.05 / height, va="top")
     return fig
 
@@ -447,11 +448,12 @@ def overall_and_by_class(overall: Mapping[str, Sequence[float]], seeds: Sequence
                          ylabel: str, titles: tuple[str, str] = ("", ""), title: str | None = None,
                          overall_ylim: tuple[float, float] | None = None, difference: bool = False,
                          mark: int | None = None):
-    """Two models, in percent. Left: each model's overall share, one marker per seed, labeled with it;
+    """Two models, in percent. Left: each model's overall share, one marker per seed (the seed's
+    marker in :func:`seed_dots`, the model's colour), labeled with it;
     a model may have run fewer seeds than ``seeds`` (its values are the first seeds'), on the axis range
     ``overall_ylim`` (default: the values' own range, padded). Right: the
-    shares per class of one run of each (:func:`paired_by_class`, 0 to 100). The same marker and
-    colour stand for a model in both panels; ``titles`` head the two panels.
+    shares per class of one run of each (:func:`paired_by_class`, 0 to 100). The same
+    colour stands for a model in both panels; ``titles`` head the two panels.
     ``difference=True`` draws instead, per class, the first model's share minus the second's in
     points, as bars about a line at 0, the class ``mark`` (if given) in its own colour."""
     if len(overall) != 2 or list(overall) != list(by_class):
@@ -464,8 +466,9 @@ def overall_and_by_class(overall: Mapping[str, Sequence[float]], seeds: Sequence
         shares = 100 * np.asarray(shares, float).ravel()
         if not 0 < len(shares) <= len(seeds):
             raise ValueError(f"overall[{name!r}]: {len(shares)} values for at most {len(seeds)} seeds")
-        left.scatter(np.full(len(shares), k), shares, s=70, marker="o^"[k], color=f"C{k}", zorder=3)
-        for seed, share in zip(seeds, shares):
+        for i, (seed, share) in enumerate(zip(seeds, shares)):
+            # each seed's marker as in seed_dots (circle, square, triangle, ...), the model's colour
+            left.scatter([k], [share], s=70, marker="os^Dv"[i % 5], color=f"C{k}", zorder=3)
             left.annotate(f"seed {seed}", (k, share), xytext=(9, 0), textcoords="offset points",
                           va="center", fontsize=plt.rcParams["legend.fontsize"])
     left.set_xticks([0, 1], list(overall))

@@ -105,7 +105,24 @@ GREEK = {name: chr(code) for name, code in [
 
 
 #: the words a figure's code gives it: its titles and axis labels (not an f-string's: its values are not in the code)
-LABELS = re.compile(r"""(?:title|suptitle|set_title|set_xlabel|set_ylabel)\s*[=(]\s*([rf]{0,2})(["'])(.+?)\2""")
+LABELS = re.compile(r"""(?:title|suptitle|set_title|set_xlabel|set_ylabel)\s*[=(]\s*(?=[rf]{0,2}["'])""")
+#: one string literal of a label; Python joins literals that follow each other ("a\n" "b")
+LITERAL = re.compile(r"""\s*([rf]{0,2})(["'])(.+?)\2""")
+
+
+def _labels(source: str) -> list[tuple[str, bool]]:
+    """Each title's and axis label's text, its adjacent literals joined, and whether an f-string
+    part computes some of it (its values are not in the code)."""
+    found = []
+    for start in LABELS.finditer(source):
+        at, parts, computed = start.end(), [], False
+        while m := LITERAL.match(source, at):      # only space between literals: one joined string
+            prefix, text = m.group(1), m.group(3)
+            computed |= "f" in prefix and "{" in text
+            parts.append(text if "r" in prefix else text.replace("\\\\", "\\"))   # "\\" in a string is one
+            at = m.end()
+        found.append(("".join(parts), computed))
+    return found
 
 
 def _plain(text: str) -> str:
@@ -121,11 +138,9 @@ def alt_text(cells: list, index: int) -> str:
     heading = next((m.group(1) for c in reversed(cells[:index]) if c.cell_type == "markdown"
                     for m in [re.search(r"^#{1,3} (.+)$", c.source, re.M)] if m), "")
     labels = []
-    for prefix, _, label in LABELS.findall(cells[index].source):
-        label = label.replace("\\n", " ").strip(" :,;")
-        if "r" not in prefix:                      # a backslash written twice in a Python string is one
-            label = label.replace("\\\\", "\\")
-        if "f" in prefix and "{" in label:
+    for label, computed in _labels(cells[index].source):
+        label = re.sub(r"\s+", " ", label.replace("\\n", " ")).strip(" :,;")
+        if computed:
             continue
         if (" " in label or len(label) >= 8) and label not in labels:
             labels.append(label)

@@ -111,6 +111,8 @@ def first_sentence(text: str) -> str:
     masked = re.sub(r"\$[^$]*\$", lambda m: "x" * len(m.group()), text)
     masked = re.sub(r"\b(e\.g|i\.e|et al|cf|vs|Fig|Eq)\.", lambda m: m.group()[:-1] + "x", masked)
     match = re.search(r"[.!?](\s|$)", masked)
+    if not match and text.strip().endswith(":"):          # "... splits into three parts:" and the equation
+        return text.strip()[:-1].replace("\n", " ").rstrip() + "."
     return text[: match.start() + 1].replace("\n", " ").strip() if match else ""
 
 
@@ -433,7 +435,8 @@ def _section_slides(section: Section, seen_code: set[str]) -> tuple[list, str]:
                 later += _equations(cell.source)
             said_here, sets_up = _at_heading(cell.source)       # a subheading starts the next slide's set-up
             after_prose = i > len(prose_before) and cells[i - 1].cell_type == "markdown"
-            if after_prose and i + 1 < len(cells) and cells[i + 1].cell_type == "code" \
+            introduces = after_prose or cell.source.rstrip().endswith(":")    # "... trained with K = 500:"
+            if introduces and i + 1 < len(cells) and cells[i + 1].cell_type == "code" \
                     or commented and _new_topic(cell.source) and _shows_later(cells, i):
                 # the set-up of what a later cell shows: the figure before had its comment already
                 said_here, sets_up = "", cell.source.strip()
@@ -702,14 +705,25 @@ def _without_prose(slide: list) -> list:
 KEPT = 0.75      # a figure shrunk to make room for its set-up keeps at least this share of its height
 
 
+def _math_width(equation: str) -> float:
+    """The rough width (px) of a display equation on a slide: about 16 px per visible symbol
+    (commands, braces and scripts' markers not counted)."""
+    return 16 * len(re.sub(r"\\[a-zA-Z]+|[{}_^$\s]", "", equation))
+
+
 def _with_content(slide: list, previous: list, kind: str, room: float = ROOM_HEIGHT) -> list | None:
     """The figure's slide with the previous slide's content (its heading dropped) under its
     heading: only text beside a figure; above one, text and code, the figure made smaller by as
     much as they do not fit, if it still covers 41 % of the slide (the browser check asks 40 %)."""
     shown = [c for c in previous if c.metadata["slideshow"]["slide_type"] != "notes"]
     notes = [c for c in previous if c.metadata["slideshow"]["slide_type"] == "notes"]
-    if kind == "side" and any(c.cell_type != "markdown" or "$$" in c.source for c in shown):
-        return None
+    if kind == "side" and any(c.cell_type != "markdown" for c in shown):
+        return None                                      # code beside a figure would not fit its column
+    if kind == "side":                                   # nor an equation wider than the column
+        figure_width = next(_figure_size(c)[0] for c in slide if _figure_size(c))
+        column = ROOM_WIDTH - figure_width - GAP
+        if any(_math_width(eq) > column for c in shown for eq in _equations(c.source)):
+            return None
     content = [nbformat.from_dict(c) for c in shown]
     if content and content[0].cell_type == "markdown":
         content[0].source = _body(content[0].source)
@@ -855,16 +869,16 @@ def plan(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """The deck of ``nb``: a notebook of slides (see the module docstring); ``nb`` is not changed."""
     title, intro, found, summary = sections(nb)
     outline = "\n".join("- " + re.sub(r"^\d+ · ", "", s.title) for s in found)   # numbered or not, alike
-    blocks = [text for text in intro if "$$" in text][:1]          # the model: the first display block
-    if not blocks and found:                       # ... else that of the first section's opening text
+    blocks, most = [text for text in intro if "$$" in text][:1], 1     # the model: the first display block
+    if not blocks and found:      # ... else the first section's opening equations (encoder, decoder, likelihood)
         opening = itertools.takewhile(lambda c: c.cell_type == "markdown", found[0].cells)
-        blocks = [c.source for c in opening if "$$" in c.source][:1]
+        blocks, most = [c.source for c in opening if "$$" in c.source], 3
     model = ["$$" + TRAILING.sub("", block.strip()) + "$$" for text in blocks
-             for block in re.findall(r"\$\$(.*?)\$\$", text, flags=re.DOTALL)][:1]   # on one line
+             for block in re.findall(r"\$\$(.*?)\$\$", text, flags=re.DOTALL)][:most]   # each on one line
     head, _, subtitle = title.partition(": ")          # "04 · Label and style: the semi-supervised VAE"
     title = f"{head}\n\n### {subtitle[:1].upper()}{subtitle[1:]}" if subtitle else title
-    if text_height("\n\n".join([f"# {title}", *model, outline])) > ROOM_HEIGHT:
-        model = []
+    while model and text_height("\n\n".join([f"# {title}", *model, outline])) > ROOM_HEIGHT:
+        model = model[:-1]                             # as many as fit above the outline
     cells = [_slide("\n\n".join([f"# {title}", *model, outline]).strip())]
     if intro:
         cells.append(_notes("\n\n".join(intro)))
@@ -899,6 +913,8 @@ def _line_sentences(line: str) -> list[str]:
     return [line[a:b].strip() for a, b in zip([0] + ends[:-1], ends) if line[a:b].strip()]
 
 
+#: the first words of a sentence that leans on the one before it
+LEANS = re.compile(r"(It|Its|They|Their|This|These|Those|There|Each|But|So|Then|Here|Both)\b")
 ON_THE_SLIDE = "(equation on the slide)"      # what the notes say where the text shows display math
 ELSEWHERE_MATH = "(an equation the slide leaves to the notebook)"
 
@@ -927,7 +943,11 @@ def _said_once(slide: list) -> list:
                 continue
             part = re.sub(r"\s*\$\$(.*?)\$\$\s*", lambda m: f" {ON_THE_SLIDE if _on(m.group(1), shown) else ELSEWHERE_MATH} ",
                           part, flags=re.DOTALL).strip()
-            said = [s for s in _sentences(part) if s not in shown and s not in heard]
+            sentences = _sentences(part)
+            said = [s for s in sentences if s not in shown and s not in heard]
+            # a sentence that leans on the one before ("It ...", "But where?") keeps it, though the slide shows it
+            said = [s for k, s in enumerate(sentences) if s in said or k + 1 < len(sentences)
+                    and sentences[k + 1] in said and LEANS.match(sentences[k + 1]) and s not in heard]
             heard.update(said)
             if said and said not in ([ON_THE_SLIDE], [ELSEWHERE_MATH]):
                 if len(said) < len(_sentences(part)):                 # the rest, line by line

@@ -248,6 +248,10 @@ def test_seed_dots_puts_each_seed_and_the_mean_of_each_model_on_its_row():
     means = [(line.get_xdata()[0], np.mean(line.get_ydata())) for line in ax.lines]
     np.testing.assert_allclose(means, [(85.0, 0), (73.0, 1)])              # (90 + 80 + 85) / 3, (70 + 72 + 77) / 3
     assert [t.get_text() for t in ax.get_yticklabels()] == ["M2", "baseline\nthe classifier alone"]
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["seed 0", "seed 1", "seed 2", "mean"]
+    assert len({tuple(h.get_color()) if not isinstance(h.get_color(), str) else h.get_color()
+                for h in legend.legend_handles}) == 1, "the legend's keys share one neutral colour"
     with pytest.raises(ValueError, match="2 values for 3 seeds"):
         plotting.seed_dots({"M2": [0.9, 0.8]}, [0, 1, 2], "accuracy (%)")
 
@@ -411,6 +415,9 @@ def test_posterior_panel_draws_a_gaussians_density_levels_on_its_1_and_2_sigma_e
     widths = sorted((e.width, e.height) for e in ax.patches)
     assert np.allclose(widths, [2 * scale, 4 * scale]) and all(np.allclose(e.center, loc) for e in ax.patches)
     assert ax.get_title() == "t" and len(ax.child_axes) == 1
+    fig.canvas.draw()
+    for ticks, (low, high) in [(ax.get_xticks(), ax.get_xlim()), (ax.get_yticks(), ax.get_ylim())]:
+        assert len([t for t in ticks if low <= t <= high]) <= 5, "few ticks: their labels do not run together"
     plt.close(fig)
 
 
@@ -539,3 +546,44 @@ def test_latent_grid_hatches_the_zooms_marked_cells_and_names_them_once_in_the_l
     assert texts.count("empty") == 1, "the hatch is named in the legend even when only the zoom has marked cells"
     outline = [p for p in fig.axes[0].patches if p.get_facecolor()[3] == 0]
     assert len(outline) == 1 and outline[0].get_linewidth() < 2, "a thin outline of the zoomed spot"
+
+
+def test_estimator_training_draws_each_seed_per_step_and_per_decoder_evaluation_but_skips_off_panel_runs():
+    import matplotlib.pyplot as plt
+    curves = {"a": [np.array([5.0, 4, 3]), np.array([6.0, 5, 4])], "b": [np.array([900.0, 950, 990])],
+              "c": [np.array([7.0, 3, 2])]}
+    fig = plotting.estimator_training(curves, {"a": 1, "b": 1, "c": 10}, steps_per_epoch=100, budget=3,
+                                      titles=("left", "right"), notes={"a": "2 seeds"},
+                                      one_epoch=("d", 10, [4.5, 4.4]), off_panel=["b"], size=12)
+    per_step, per_eval = fig.axes
+    curve_lines = [line for line in per_step.lines if line.get_marker() != "D"]
+    assert len(curve_lines) == 4                              # every seed of every run, per step
+    np.testing.assert_array_equal(curve_lines[0].get_xdata(), [100, 200, 300])
+    evaluated = sorted(tuple(line.get_xdata()) for line in per_eval.lines
+                       if line.get_marker() not in ("D", "None", "") and len(line.get_xdata()) > 1)
+    assert evaluated == [(1, 2, 3), (1, 2, 3), (10, 20, 30)], "b is off the right panel; c costs 10 per epoch"
+    diamonds = [line for line in per_eval.lines if line.get_marker() == "D"]
+    assert [tuple(line.get_xdata()) for line in diamonds] == [(10,), (10,)]
+    assert diamonds[0].get_markerfacecolor() != "none" and diamonds[1].get_markerfacecolor() == "none"
+    assert per_step.get_yscale() == "log" and per_eval.get_xscale() == "log"
+    assert per_eval.get_ylabel() and (per_step.get_title(), per_eval.get_title()) == ("left", "right")
+    assert any(t.get_text() == "b: far above\nthis panel" for t in per_eval.texts)
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert labels == ["a\n(2 seeds)", "b", "c", "d\n(2 seeds, 1 epoch; filled: seed 0)"]
+    assert all(t.get_fontsize() == 12 for t in fig.legends[0].get_texts())
+    plt.close(fig)
+
+
+def test_samples_against_steps_puts_each_run_at_steps_and_at_epochs_times_S_one_epoch_as_diamonds():
+    import matplotlib.pyplot as plt
+    curves = {1: np.array([[5.0, 4, 3, 2], [5.1, 4.1, 3.1, 2.1]]), 4: np.array([[4.0], [4.2]])}
+    fig = plotting.samples_against_steps(curves, steps_per_epoch=10, titles=("a", "b"))
+    steps, evals = fig.axes
+    assert len(steps.lines) == len(evals.lines) == 4           # one line per seed in each panel
+    assert [tuple(line.get_xdata()) for line in steps.lines] == [(10, 20, 30, 40)] * 2 + [(10,)] * 2
+    assert [tuple(line.get_xdata()) for line in evals.lines] == [(1, 2, 3, 4)] * 2 + [(4,)] * 2
+    assert [line.get_marker() for line in evals.lines] == ["o", "o", "D", "D"]
+    assert steps.get_shared_y_axes().joined(steps, evals)
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert labels == ["S = 1, 4 epochs (2 seeds)", "S = 4, 1 epoch (2 seeds)"]
+    plt.close(fig)

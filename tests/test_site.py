@@ -326,6 +326,16 @@ def test_an_equation_joins_its_figure_without_the_lead_that_would_crowd_it():
     assert notes.count("It begins with a sentence") == 1, "the lead is said once, in the notes"
 
 
+def test_a_short_equation_joins_the_text_beside_a_tall_figure_but_a_wide_one_does_not():
+    said = nbformat.v4.new_markdown_cell("The figure shows it.")
+    short = nbformat.v4.new_markdown_cell("It begins.\n\n$$a = \\frac{b}{c}$$")
+    title, joined, summary = _deck_of([short, _figure_cell(300, 400), said])
+    assert "\\frac{b}{c}" in _text(joined) and "The figure shows it." in _text(joined), "one slide"
+    wide = nbformat.v4.new_markdown_cell("It begins.\n\n$$" + " + ".join(f"a_{i} b_{i}" for i in range(20)) + "$$")
+    slides = _deck_of([wide, _figure_cell(300, 400), said])
+    assert len(slides) == 4, "an equation wider than the column beside the figure keeps a slide of its own"
+
+
 def test_a_set_up_joining_its_figure_is_said_before_what_the_figure_shows():
     setup = nbformat.v4.new_markdown_cell("It begins with the set-up.\n\n$$a = \\frac{b}{c}$$\n\n"
                                           "More about the set-up, for the notes.")
@@ -523,13 +533,13 @@ def test_what_a_lecture_hall_cannot_read_is_reported(small, browser, old, new, e
 
 
 def test_punctuation_carried_onto_a_new_line_is_reported(small, browser):
-    box = '<span style="display: inline-block; width: 560px">a box that fills the line</span>'
-    problems = browser.check(_variant(small[0], "The bound", f'<p style="width: 570px">{box}, then</p>The bound'))
+    box = '<span style="display: inline-block; width: 398px">a box that fills the line</span>'
+    problems = browser.check(_variant(small[0], "The bound", f'<p style="width: 400px">{box}, then</p>The bound'))
     assert any('a line starts with ",' in p for p in problems), problems
 
 
 def test_inline_math_keeps_the_punctuation_after_it_on_its_line(small, browser):
-    many = ", ".join(f"$x_{{{i}}} = {i}.5$" for i in range(36))
+    many = ", ".join(f"$x_{{{i}}} = {i}.5$" for i in range(16))     # lines of the text beside the figure
     assert browser.check(_variant(small[0], "The bound", f"<p>{many}.</p>The bound")) == []
 
 
@@ -611,6 +621,15 @@ def test_a_figure_title_with_tex_in_a_python_string_reads_as_symbols():
     figure = nbformat.v4.new_output("display_data", data={"image/png": _png()})
     cells = [nbformat.v4.new_code_cell('fig.suptitle("posterior and the encoder\'s $q_\\\\phi$ (blue)")', outputs=[figure])]
     assert build_site.alt_text(cells, 0) == "Figure: posterior and the encoder's q_φ (blue)."
+
+
+def test_a_title_written_as_adjacent_strings_is_read_whole_and_one_with_computed_values_not_at_all():
+    figure = nbformat.v4.new_output("display_data", data={"image/png": _png()})
+    cells = [nbformat.v4.new_code_cell('ax.set_title("The variance lies orders of magnitude\\n"\n'
+                                       '             "above the other one")\n'
+                                       'by_z.set_title("Estimates pile up (peaks cut off at "\n'
+                                       '                f"{peak:.1f})")', outputs=[figure])]
+    assert build_site.alt_text(cells, 0) == "Figure: The variance lies orders of magnitude above the other one."
 
 
 def test_a_figure_is_described_by_its_titles_and_labels_and_the_sentence_after_it():
@@ -713,6 +732,16 @@ def test_notes_say_an_equation_is_on_the_slide_only_where_the_slide_shows_it():
     notes = " ".join(c.source for c in deck._said_once(slide) if c.metadata["slideshow"]["slide_type"] == "notes")
     assert notes.count(deck.ON_THE_SLIDE) == 1 and notes.count(deck.ELSEWHERE_MATH) == 1, notes
     assert notes.index(deck.ON_THE_SLIDE) < notes.index(deck.ELSEWHERE_MATH)
+
+
+def test_notes_keep_a_shown_sentence_only_where_the_next_leans_on_it():
+    shown = deck._slide("To generate a digit we pick a code.", "-")
+    leaning = deck._said_once([shown, deck._slide("To generate a digit we pick a code. But where? We split the plane.",
+                                                  "notes")])
+    standalone = deck._said_once([shown, deck._slide("To generate a digit we pick a code. We split the plane.",
+                                                     "notes")])
+    assert _notes(leaning).startswith("To generate a digit we pick a code. But where?"), _notes(leaning)
+    assert _notes(standalone) == "We split the plane.", _notes(standalone)
 
 
 def test_short_notes_keep_each_list_item_and_a_printed_value_with_its_label():

@@ -385,17 +385,18 @@ def seed_dots(results: Mapping[str, Sequence[float]], seeds: Sequence[int], xlab
         shares = 100 * np.asarray(shares, float)
         if len(shares) != len(seeds):
             raise ValueError(f"results[{name!r}]: {len(shares)} values for {len(seeds)} seeds")
-        for k, (seed, share) in enumerate(zip(seeds, shares)):
-            ax.scatter(share, row, s=60, marker="os^Dv"[k % 5], color=f"C{row}",
-                       label=f"seed {seed}" if row == 0 else None)
-        ax.plot([shares.mean()] * 2, [row - 0.3, row + 0.3], color=f"C{row}", lw=2,
-                label="mean" if row == 0 else None)
+        for k, share in enumerate(shares):
+            ax.scatter(share, row, s=60, marker="os^Dv"[k % 5], color=f"C{row}")
+        ax.plot([shares.mean()] * 2, [row - 0.3, row + 0.3], color=f"C{row}", lw=2)
     ax.set_yticks(range(len(results)), [name.replace(": ", "\n", 1) for name in results])
     ax.invert_yaxis()
     ax.set_xlabel(xlabel)
     if title:
         ax.set_title(title)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
+    # the legend in grey: a marker and the mean's bar mean the same in every row's colour
+    handles = [Line2D([], [], ls="", marker="os^Dv"[k % 5], ms=8, color="0.35", label=f"seed {seed}")
+               for k, seed in enumerate(seeds)] + [Line2D([], [], color="0.35", lw=2, label="mean")]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1))
     fig.tight_layout()
     return fig
 
@@ -708,6 +709,9 @@ def posterior_panel(ax, log_density, center, half: float, loc, scale, n: int = 1
     if title:
         ax.set_title(title)
     ax.set_xlabel("$z_1$"), ax.set_ylabel("$z_2$"), ax.set_aspect("equal")
+    from matplotlib.ticker import MaxNLocator
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=3))   # a few ticks: labels as wide as "−1.75" stay apart
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
     return ax.figure
 
 
@@ -771,3 +775,80 @@ def slide_fonts(size: float = 18):
     """A context (``with plotting.slide_fonts(): ...``) in which text and legends are ``size`` points,
     for a dense figure read on a slide; the previous settings return when it ends."""
     return plt.rc_context({"font.size": size, "legend.fontsize": size})
+
+
+def estimator_training(curves: Mapping[str, Sequence[Sequence[float]]], samples: Mapping[str, int],
+                       steps_per_epoch: int, budget: float, titles: Sequence[str],
+                       notes: Mapping[str, str] | None = None,
+                       one_epoch: tuple[str, int, Sequence[float]] | None = None,
+                       off_panel: Sequence[str] = (), steps_label: str = "optimizer steps",
+                       size: float = 18):
+    """Test −ELBO of training runs with different gradient estimators, in two panels: against optimizer
+    steps (left, log y) and against decoder evaluations per training image, epochs × S (right, log x).
+
+    ``curves[name]`` holds one array per seed (the value after each epoch), ``samples[name]`` the run's
+    samples per image S, ``notes[name]`` a note for its legend entry. ``one_epoch = (name, S, values)``
+    adds runs of a single epoch as diamonds, one per seed, the first (seed 0) filled. Curves named in
+    ``off_panel`` are left out of the right panel, with a note saying so; a dotted line marks ``budget``
+    decoder evaluations there. Text is ``size`` points, for a slide."""
+    notes = notes or {}
+    colors = dict(zip(curves, ["C0", "C3", "C1", "C2", "C5"]))
+    with slide_fonts(size):
+        fig, (per_step, per_eval) = plt.subplots(1, 2, figsize=(12.5, 6.2), layout="constrained")
+        for (name, runs), style in zip(curves.items(), ["o-", "s-", "^--", "v-.", "x-"]):
+            label = f"{name}\n({notes[name]})" if name in notes else name
+            for i, run in enumerate(runs):               # one line per seed
+                epochs = np.arange(1, len(run) + 1)
+                per_step.plot(epochs * steps_per_epoch, run, style, ms=4, color=colors[name],
+                              label=label if i == 0 else None)
+                if name not in off_panel:
+                    per_eval.plot(epochs * samples[name], run, style, ms=4, color=colors[name])
+        if one_epoch is not None:
+            name, S, values = one_epoch
+            for i, v in enumerate(values):
+                style = dict(ms=8, color="C4", mfc="C4" if i == 0 else "none", mew=2)
+                label = f"{name}\n({len(values)} seeds, 1 epoch; filled: seed 0)" if i == 0 else None
+                per_step.plot(steps_per_epoch, v, "D", label=label, **style)
+                per_eval.plot(S, v, "D", **style)
+        plain_log_y(per_step)
+        per_step.set_ylabel("test −ELBO (nats / image;\nlower is better)")
+        per_step.set_xlabel(steps_label)
+        per_eval.set_xscale("log")
+        per_eval.axvline(budget, color="k", ls=":", lw=1.5)
+        per_eval.text(budget / 1.1, 0.55, "shared\nbudget", transform=per_eval.get_xaxis_transform(),
+                      ha="right", va="top")
+        per_eval.set_ylim(top=per_eval.get_ylim()[1] + 4)            # room for the note below
+        for k, name in enumerate(off_panel):
+            per_eval.text(0.97, 0.98 - 0.25 * k, name.replace(", ", ",\n") + ": far above\nthis panel",
+                          color=colors[name], ha="right", va="top", transform=per_eval.transAxes)
+        per_eval.set_ylabel("test −ELBO (nats / image)")
+        per_eval.set_xlabel("decoder evaluations per training\nimage (epochs × S)")
+        per_step.set_title(titles[0]), per_eval.set_title(titles[1])
+        fig.legend(*per_step.get_legend_handles_labels(), loc="outside lower center", ncol=2)
+        fig.canvas.draw()                                # lay the ticks out at this font size
+    return fig
+
+
+def samples_against_steps(curves: Mapping[int, np.ndarray], steps_per_epoch: int, titles: Sequence[str],
+                          steps_label: str = "optimizer steps"):
+    """Test −ELBO of runs with S samples per image, ``curves[S]`` of shape [seeds, epochs], against
+    optimizer steps (left) and against decoder evaluations per training image, epochs × S (right),
+    one line per seed, on a shared y-axis; a run of a single epoch is drawn as diamonds."""
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.6), sharey=True)
+    for (S, runs), color in zip(curves.items(), ["C0", "C2", "C4", "C1", "C5"]):
+        runs = np.asarray(runs)
+        epochs = np.arange(1, runs.shape[1] + 1)
+        label = (f"S = {S}, {len(epochs)} epoch{'s' if len(epochs) > 1 else ''} "
+                 f"({len(runs)} seed{'s' if len(runs) > 1 else ''})")
+        style = dict(marker="D", ms=9, ls="none", zorder=5) if len(epochs) == 1 else dict(marker="o")
+        for i, run in enumerate(runs):                   # one line per seed
+            axes[0].plot(epochs * steps_per_epoch, run, color=color, label=label if i == 0 else None,
+                         **style)
+            axes[1].plot(epochs * S, run, color=color, **style)
+    axes[0].set_xlabel(steps_label)
+    axes[1].set_xlabel("decoder evaluations per training image (epochs × S)")
+    axes[0].set_ylabel("test −ELBO (nats / image;\nlower is better)")
+    axes[0].set_title(titles[0]), axes[1].set_title(titles[1])
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=3, fontsize=16)
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
+    return fig

@@ -656,7 +656,9 @@ def compact(cells: list) -> list:
             if not fits(merged) and before == "text":        # nor a one-line constructor: the equations say it
                 merged = _with_content(slide, _without_prose(_without_one_liners(previous)), kind,
                                        room=ROOM_HEIGHT - 24)
-            if fits(merged):
+            if not fits(merged) and kind == "wide":          # the text beside the figure, made narrower
+                merged = _beside(slide, previous)
+            if fits(merged) or merged and _kind(merged) == "side" and height(merged) <= FIGURE_BOX[False][1] + 1:
                 joined[-1] = merged
                 continue
         if before == "wide" and kind == "wide" and all(_strip(c) for c in previous + slide if _figure_size(c)):
@@ -750,6 +752,45 @@ def _with_content(slide: list, previous: list, kind: str, room: float = ROOM_HEI
             f"width: {round(width)}px; height: {round(tall)}px",
             f"width: {round(width * shrunk / tall)}px; height: {round(shrunk)}px")
     return _notes_last(slide[:at + 1] + content + slide[at + 1:], notes)
+
+
+COLUMN = 400     # the text column beside a wide figure made narrower (display math is fitted to it)
+
+
+def _beside(slide: list, previous: list) -> list | None:
+    """A wide figure's slide laid out as a side figure, its previous slide's text and display math
+    (no code, no table) in a ``COLUMN`` px column beside it and its takeaway under them: the figure
+    made narrower to leave the column, as long as it still covers 41 % of the slide."""
+    shown = [c for c in previous if c.metadata["slideshow"]["slide_type"] != "notes"]
+    notes = [c for c in previous if c.metadata["slideshow"]["slide_type"] == "notes"]
+    if not shown or any(c.cell_type != "markdown" or re.search(r"^\s*\|", c.source, re.M) for c in shown):
+        return None
+    if not any(_equations(c.source) for c in shown):        # a sentence alone goes above the figure
+        return None
+    slide = [nbformat.from_dict(c) for c in slide]
+    figure = next(c for c in slide if _figure_size(c))
+    width, tall = _figure_size(figure)
+    narrow = ROOM_WIDTH - COLUMN - GAP
+    low = min(FIGURE_BOX[False][1], tall * narrow / width)
+    if width / tall * low * low < 0.41 * 1280 * 720:
+        return None
+    at = next((i for i, c in enumerate(slide) if c.cell_type == "markdown" and c.source.strip()
+               and _heading(c.source.strip().splitlines()[0])), None)
+    if at is None:
+        return None
+    heading = slide[at].source.strip().splitlines()[0]
+    texts = [_body(c.source) for c in shown] + [c.source for c in slide if c.cell_type == "markdown"
+                                                 and c.metadata["slideshow"]["slide_type"] != "notes"
+                                                 and c is not slide[at]]
+    for out in figure.outputs:
+        out.data["text/html"] = out.data["text/html"].replace(
+            f"width: {round(width)}px; height: {round(tall)}px",
+            f"width: {round(width / tall * low)}px; height: {round(low)}px")
+    figure.metadata["tags"] = ["figure-side" if t == "figure-wide" else t for t in figure.metadata["tags"]]
+    figure.metadata["slideshow"]["slide_type"] = "slide"
+    column = _slide("\n\n".join([heading, *(t.strip() for t in texts if t.strip())]), "-")
+    own_notes = [c for c in slide if c.metadata["slideshow"]["slide_type"] == "notes"]
+    return [figure, column] + notes + own_notes
 
 
 def _notes_last(slide: list, earlier_notes: list) -> list:

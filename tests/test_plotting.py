@@ -158,6 +158,31 @@ def test_reference_lines_draws_each_yardstick_at_its_height_inside_the_axes_labe
         assert box.x0 <= extent.x0 and extent.x1 <= box.x1 + 1 and box.y0 <= extent.y0 and extent.y1 <= box.y1
 
 
+def test_cell_shares_counts_the_cells_each_digit_holds_among_the_cells_with_codes():
+    owner = np.array([[7, 7, -1], [1, 7, -1], [-1, 9, 7]])      # 6 cells hold codes: four 7s, a 1, a 9
+    shares = plotting.cell_shares(owner)
+    assert shares.shape == (10,) and shares[7] == 4 / 6 and shares[1] == shares[9] == 1 / 6
+    assert shares[[0, 2, 3, 4, 5, 6, 8]].sum() == 0
+    with pytest.raises(ValueError, match="no cell"):
+        plotting.cell_shares(-np.ones((2, 2), int))
+
+
+def test_digit_shares_inside_counts_each_digits_codes_in_a_box_or_a_disc():
+    rng = np.random.default_rng(1)
+    codes, labels = rng.normal(size=(2000, 2)) * 3, rng.integers(0, 9, 2000)   # no 9s: NaN
+    box = (-1.0, 2.0, -3.0, 0.5)
+    in_box, in_disc = plotting.digit_shares_inside(codes, labels, box=box), \
+        plotting.digit_shares_inside(codes, labels, radius=2.5)
+    for d in range(9):                                   # one code at a time, written out
+        mine = [c for c, y in zip(codes, labels) if y == d]
+        assert in_box[d] == pytest.approx(sum(-1 <= a <= 2 and -3 <= b <= 0.5 for a, b in mine) / len(mine))
+        assert in_disc[d] == pytest.approx(sum(a * a + b * b < 2.5 ** 2 for a, b in mine) / len(mine))
+    assert np.isnan(in_box[9]) and np.isnan(in_disc[9])
+    assert plotting.digit_shares_inside([[2.0, 0.5]], [3], box=box)[3] == 1.0    # the corner counts
+    with pytest.raises(ValueError):
+        plotting.digit_shares_inside(codes, labels)
+
+
 def test_cell_majority_counts_each_cells_codes_as_latent_grid_draws_the_cells():
     # a hand-made case on the cells of (0, 3) x (0, 6), 3 x 3: each cell 1 wide and 2 tall
     codes = [[0.5, 5.5], [0.2, 4.1], [0.9, 5.0],      # top-left cell: 7, 7, 1
@@ -327,7 +352,13 @@ def test_overall_and_by_class_puts_each_seed_in_its_models_column_and_pairs_the_
     left, right = fig.axes
     points = np.concatenate([c.get_offsets() for c in left.collections])
     np.testing.assert_allclose(points, [(0, 92.3), (0, 93.5), (0, 95.1), (1, 91.3)])
-    assert [t.get_text() for t in left.texts] == ["seed 0", "seed 1", "seed 2", "seed 0"]
+    assert sorted(t.get_text() for t in left.texts) == ["seed 0", "seed 0", "seed 1", "seed 2"]
+    close = plotting.overall_and_by_class(overall, [0, 1, 2], {"with": first, "without": second}, "c", "d", "c",
+                                          overall_ylim=(0, 100)).axes[0]
+    heights = sorted(t.get_position()[1] for t in close.texts if t.xy[0] == 0)
+    assert np.diff(heights).min() >= 0.06 * 100 - 1e-9, "labels of close seeds do not overlap"
+    assert all(abs(t.get_position()[1] - t.xy[1]) < 1e-9 for t in left.texts if t.xy[0] == 1), \
+        "a label with room stays level with its marker"
     assert [t.get_text() for t in left.get_xticklabels()] == ["with", "without"]
     # a seed keeps seed_dots' marker in either model's column (seed 0: a circle in both), a model its colour
     dots = plotting.seed_dots({"with": overall["with"]}, [0, 1, 2], "")
@@ -363,6 +394,19 @@ def test_overall_and_by_class_can_draw_each_class_gap_in_points_about_zero_and_m
     assert colors[0] == colors[2] != colors[1]                           # only the marked class stands out
     assert any(np.allclose(line.get_ydata(), 0) for line in right.lines)  # the line at 0
     assert right.get_ylim()[0] < -2.0 and right.get_ylim()[1] > 4.5
+
+
+def test_overall_and_by_class_draws_chance_as_a_labeled_line_in_percent():
+    fig = plotting.overall_and_by_class({"with": [0.92], "without": [0.91]}, [0],
+                                        {"with": [0.9, 0.8], "without": [0.85, 0.8]}, "correct (%)", "digit",
+                                        "gap (points)", overall_ylim=(0, 100), chance=0.1)
+    left = fig.axes[0]
+    flat = [line for line in left.lines if np.ptp(line.get_ydata()) == 0]
+    assert [line.get_ydata()[0] for line in flat] == [10.0]               # a tenth, in percent
+    assert "chance" in [t.get_text() for t in left.texts]
+    without = plotting.overall_and_by_class({"with": [0.92], "without": [0.91]}, [0],
+                                            {"with": [0.9, 0.8], "without": [0.85, 0.8]}, "c", "d", "g")
+    assert not without.axes[0].lines and "chance" not in [t.get_text() for t in without.axes[0].texts]
 
 
 def test_column_titled_grid_titles_each_column_above_the_top_row_at_slide_size():
@@ -433,6 +477,20 @@ def test_gaussian_ellipses_pass_through_the_points_one_and_two_sigmas_out_along_
         mahalanobis = np.sqrt((((edge - loc) / scale) ** 2).sum(axis=1))
         assert np.allclose(mahalanobis, k, atol=0.01)
         assert patch.get_linestyle() == "--" and not patch.get_fill()
+    plt.close(fig)
+
+
+def test_plain_log_x_labels_one_two_five_times_each_power_of_ten_as_plain_numbers():
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots()
+    ax.plot([0.8, 120.0], [1, 2])
+    plotting.plain_log_x(ax)
+    ax.set_xlim(0.8, 120.0)
+    fig.canvas.draw()
+    lo, hi = ax.get_xlim()
+    shown = [t.get_text() for t in ax.get_xticklabels() if lo <= t.get_position()[0] <= hi]
+    assert ax.get_xscale() == "log" and shown == ["1", "2", "5", "10", "20", "50", "100"]
+    assert all(t.get_text() == "" for t in ax.xaxis.get_minorticklabels())
     plt.close(fig)
 
 
@@ -583,6 +641,7 @@ def test_samples_against_steps_puts_each_run_at_steps_and_at_epochs_times_S_one_
     assert [tuple(line.get_xdata()) for line in steps.lines] == [(10, 20, 30, 40)] * 2 + [(10,)] * 2
     assert [tuple(line.get_xdata()) for line in evals.lines] == [(1, 2, 3, 4)] * 2 + [(4,)] * 2
     assert [line.get_marker() for line in evals.lines] == ["o", "o", "D", "D"]
+    assert steps.get_xscale() == "linear" and evals.get_xscale() == "log"
     assert steps.get_shared_y_axes().joined(steps, evals)
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert labels == ["S = 1, 4 epochs (2 seeds)", "S = 4, 1 epoch (2 seeds)"]

@@ -336,6 +336,21 @@ def test_a_short_equation_joins_the_text_beside_a_tall_figure_but_a_wide_one_doe
     assert len(slides) == 4, "an equation wider than the column beside the figure keeps a slide of its own"
 
 
+def test_equations_too_tall_to_go_above_a_wide_figure_go_beside_it_where_it_stays_large():
+    said = nbformat.v4.new_markdown_cell("The figure shows it.")
+    tall = nbformat.v4.new_markdown_cell("It begins.\n\n" + "\n\n".join(
+        f"$$\\sum_{{k=1}}^K \\frac{{a_{i}}}{{b}} = c_{i}$$" for i in range(3)))
+    title, joined, summary = _deck_of([tall, _figure_cell(172, 100), said])
+    assert "\\frac{a_2}{b}" in _text(joined) and "The figure shows it." in _text(joined), "one slide"
+    figure = next(c for c in joined if c.get("outputs"))
+    assert "figure-side" in figure.metadata["tags"]
+    width, height = map(int, re.search(r"width: (\d+)px; height: (\d+)px",
+                                       figure.outputs[0].data["text/html"]).groups())
+    assert width <= 1240 - 400 - 32 and width * height >= 0.41 * 1280 * 720
+    slides = _deck_of([tall, _figure_cell(300, 100), said])
+    assert len(slides) == 4, "a figure that a column beside it would shrink below 41 % keeps its width"
+
+
 def test_a_set_up_joining_its_figure_is_said_before_what_the_figure_shows():
     setup = nbformat.v4.new_markdown_cell("It begins with the set-up.\n\n$$a = \\frac{b}{c}$$\n\n"
                                           "More about the set-up, for the notes.")

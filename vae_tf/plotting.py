@@ -294,6 +294,34 @@ def cell_majority(codes, labels, extent: tuple[float, float, float, float], n: i
     return np.where(counts.sum(axis=-1) > 0, counts.argmax(axis=-1), -1)
 
 
+def cell_shares(owner, n_digits: int = 10) -> np.ndarray:
+    """Of the cells that hold a code (``cell_majority``'s ``owner`` ≥ 0), the share in which each digit is
+    the majority: an array of ``n_digits`` shares that sums to 1."""
+    owned = np.asarray(owner).ravel()
+    owned = owned[owned >= 0]
+    if owned.size == 0:
+        raise ValueError("owner: no cell holds a code")
+    return np.bincount(owned, minlength=n_digits) / owned.size
+
+
+def digit_shares_inside(codes, labels, box=None, radius: float | None = None, n_digits: int = 10) -> np.ndarray:
+    """The share of each digit's 2-D codes inside a region: the ``box`` (z_1 from, to, z_2 from, to; edges
+    included) or, with ``radius``, the disc closer than ``radius`` to the origin. Returns ``n_digits``
+    shares, NaN for a digit without codes."""
+    codes, labels = np.asarray(codes, dtype=float), np.asarray(labels, dtype=int)
+    if codes.ndim != 2 or codes.shape[1] != 2 or len(codes) != len(labels) or (box is None) == (radius is None):
+        raise ValueError("expected codes of shape (N, 2), N labels, and either a box or a radius")
+    if box is not None:
+        x0, x1, y0, y1 = box
+        inside = (codes[:, 0] >= x0) & (codes[:, 0] <= x1) & (codes[:, 1] >= y0) & (codes[:, 1] <= y1)
+    else:
+        inside = np.linalg.norm(codes, axis=1) < radius
+    total = np.bincount(labels, minlength=n_digits)[:n_digits]
+    hits = np.bincount(labels[inside], minlength=n_digits)[:n_digits]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, hits / np.maximum(total, 1), np.nan)
+
+
 def training_curves(histories: Mapping[str, Mapping[str, Sequence[float]]] | Mapping[str, Sequence[float]],
                     keys: Sequence[str] = ("loss",), ylabel: str | None = None, title: str | None = None,
                     key_labels: Mapping[str, str] | None = None):
@@ -448,7 +476,7 @@ def overall_and_by_class(overall: Mapping[str, Sequence[float]], seeds: Sequence
                          by_class: Mapping[str, Sequence[float]], overall_ylabel: str, xlabel: str,
                          ylabel: str, titles: tuple[str, str] = ("", ""), title: str | None = None,
                          overall_ylim: tuple[float, float] | None = None, difference: bool = False,
-                         mark: int | None = None):
+                         mark: int | None = None, chance: float | None = None):
     """Two models, in percent. Left: each model's overall share, one marker per seed (the seed's
     marker in :func:`seed_dots`, the model's colour), labeled with it;
     a model may have run fewer seeds than ``seeds`` (its values are the first seeds'), on the axis range
@@ -456,28 +484,44 @@ def overall_and_by_class(overall: Mapping[str, Sequence[float]], seeds: Sequence
     shares per class of one run of each (:func:`paired_by_class`, 0 to 100). The same
     colour stands for a model in both panels; ``titles`` head the two panels.
     ``difference=True`` draws instead, per class, the first model's share minus the second's in
-    points, as bars about a line at 0, the class ``mark`` (if given) in its own colour."""
+    points, as bars about a line at 0, the class ``mark`` (if given) in its own colour. ``chance``
+    (a share, e.g. 0.1 for ten classes) draws a dashed line on the left, labeled "chance"."""
     if len(overall) != 2 or list(overall) != list(by_class):
         raise ValueError(f"overall and by_class: the same two models, got {list(overall)} and {list(by_class)}")
     first, second = (100 * np.asarray(a, float) for a in by_class.values())
     if first.shape != second.shape or first.ndim != 1:
         raise ValueError(f"by_class: one value per class for each model, got {first.shape} and {second.shape}")
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.8), width_ratios=(1, 3))
+    columns = []
     for k, (name, shares) in enumerate(overall.items()):
         shares = 100 * np.asarray(shares, float).ravel()
         if not 0 < len(shares) <= len(seeds):
             raise ValueError(f"overall[{name!r}]: {len(shares)} values for at most {len(seeds)} seeds")
-        for i, (seed, share) in enumerate(zip(seeds, shares)):
+        for i, share in enumerate(shares):
             # each seed's marker as in seed_dots (circle, square, triangle, ...), the model's colour
             left.scatter([k], [share], s=70, marker="os^Dv"[i % 5], color=f"C{k}", zorder=3)
-            left.annotate(f"seed {seed}", (k, share), xytext=(9, 0), textcoords="offset points",
-                          va="center", fontsize=plt.rcParams["legend.fontsize"])
+        columns.append(shares)
     left.set_xticks([0, 1], list(overall))
     left.set_xlim(-0.4, 1.9)
     if overall_ylim is None:
         left.margins(y=0.2)
     else:
         left.set_ylim(*overall_ylim)
+    low, high = left.get_ylim()
+    for k, shares in enumerate(columns):      # labels beside their markers, spread apart where close
+        order = np.argsort(shares, kind="stable")
+        at = np.array(shares, float)
+        for before, i in zip(order, order[1:]):
+            at[i] = max(at[i], at[before] + 0.06 * (high - low))
+        at += np.mean(shares) - np.mean(at)             # the labels centred on their markers
+        at -= max(0.0, at.max() - (high - 0.04 * (high - low)))
+        for i in order:
+            left.annotate(f"seed {seeds[i]}", (k, shares[i]), xytext=(k + 0.12, at[i]), textcoords="data",
+                          va="center", fontsize=plt.rcParams["legend.fontsize"])
+    if chance is not None:
+        left.axhline(100 * chance, color="0.5", linestyle="--", linewidth=1)
+        left.annotate("chance", (0.5, 100 * chance), xytext=(0, 4), textcoords="offset points",
+                      ha="center", va="bottom", color="0.4", fontsize=plt.rcParams["legend.fontsize"])
     left.set_ylabel(overall_ylabel)
     left.set_title(titles[0])
     if difference:
@@ -771,6 +815,16 @@ def plain_log_y(ax) -> None:
     ax.yaxis.set_minor_formatter(NullFormatter())
 
 
+def plain_log_x(ax) -> None:
+    """A log-scale x-axis with major ticks at 1, 2 and 5 times each power of ten, labelled as plain
+    numbers with thousands separators (1, 2, 5, 10, ...) and unlabelled minor ticks."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(LogLocator(subs=(1, 2, 5)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+
+
 def slide_fonts(size: float = 18):
     """A context (``with plotting.slide_fonts(): ...``) in which text and legends are ``size`` points,
     for a dense figure read on a slide; the previous settings return when it ends."""
@@ -813,7 +867,7 @@ def estimator_training(curves: Mapping[str, Sequence[Sequence[float]]], samples:
         plain_log_y(per_step)
         per_step.set_ylabel("test −ELBO (nats / image;\nlower is better)")
         per_step.set_xlabel(steps_label)
-        per_eval.set_xscale("log")
+        plain_log_x(per_eval)
         per_eval.axvline(budget, color="k", ls=":", lw=1.5)
         per_eval.text(budget / 1.1, 0.55, "shared\nbudget", transform=per_eval.get_xaxis_transform(),
                       ha="right", va="top")
@@ -832,7 +886,7 @@ def estimator_training(curves: Mapping[str, Sequence[Sequence[float]]], samples:
 def samples_against_steps(curves: Mapping[int, np.ndarray], steps_per_epoch: int, titles: Sequence[str],
                           steps_label: str = "optimizer steps"):
     """Test −ELBO of runs with S samples per image, ``curves[S]`` of shape [seeds, epochs], against
-    optimizer steps (left) and against decoder evaluations per training image, epochs × S (right),
+    optimizer steps (left) and against decoder evaluations per training image, epochs × S (right, log x),
     one line per seed, on a shared y-axis; a run of a single epoch is drawn as diamonds."""
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.6), sharey=True)
     for (S, runs), color in zip(curves.items(), ["C0", "C2", "C4", "C1", "C5"]):
@@ -846,6 +900,7 @@ def samples_against_steps(curves: Mapping[int, np.ndarray], steps_per_epoch: int
                          **style)
             axes[1].plot(epochs * S, run, color=color, **style)
     axes[0].set_xlabel(steps_label)
+    plain_log_x(axes[1])
     axes[1].set_xlabel("decoder evaluations per training image (epochs × S)")
     axes[0].set_ylabel("test −ELBO (nats / image;\nlower is better)")
     axes[0].set_title(titles[0]), axes[1].set_title(titles[1])

@@ -146,12 +146,15 @@ def _equations(markdown: str) -> list[str]:
 
 def _table_for_slide(markdown: str) -> str:
     """The table with its short header cells kept on one line (a wrapped "seed / 0" reads badly), and in
-    a longer one what stands in parentheses or around "=" ("(max − min)", "S = 2")."""
+    a longer one, as in each row's name, what stands in parentheses or around "=" ("(max − min)", "S = 2")."""
     lines = markdown.strip().splitlines()
     together = lambda text: re.sub(r"\([^()]*\)|\S+ = \S+", lambda m: m.group().replace(" ", "&nbsp;"), text)
     cells = lines[0].split("|")
     lines[0] = "|".join(f" {c.strip().replace(' ', '&nbsp;')} " if len(c.strip()) <= 14 else together(c)
                         for c in cells)
+    for k, line in enumerate(lines[2:], start=2):          # a row's name too: "score function, / S = 1"
+        first, bar, rest = line.lstrip().removeprefix("|").partition("|")
+        lines[k] = f"|{together(first)}|{rest}" if bar else line
     return "\n".join(lines)
 
 
@@ -213,8 +216,14 @@ def _printed(cell) -> str:
 
 
 def _unquoted(printed: str) -> str:
-    """Printed lines, as said in the notes rather than quoted on the slide."""
-    return "\n\n".join(line.removeprefix("> ") for line in printed.split("\n\n"))
+    """Printed lines, as said in the notes rather than quoted on the slide: each a sentence, its
+    first word capitalized (where it is a plain word, not a symbol such as ``q(y|x)``) and ended."""
+    def sentence(line: str) -> str:
+        line = line.removeprefix("> ")
+        if re.match(r"[a-z]{2,}\b(?![(_\\])", line):
+            line = line[0].upper() + line[1:]
+        return line if re.search(r"[.!?:;]$", line) else line + "."
+    return "\n\n".join(sentence(line) for line in printed.split("\n\n"))
 
 
 def _short_code(cell) -> bool:
@@ -473,10 +482,11 @@ def _section_slides(section: Section, seen_code: set[str]) -> tuple[list, str]:
                 slides[-2].metadata["slideshow"]["slide_type"] = "slide"
             takeaway = takeaway or said
         if table and not images:
-            one_line = _table_width(table, 24) <= ROOM_WIDTH     # its rows unwrapped, else let them wrap
+            # its rows unwrapped; else its values, the names in the first column on two lines; else let them wrap
+            unwrapped = ["table-nowrap"] if _table_width(table, 24) <= ROOM_WIDTH else \
+                ["table-nowrap-values"] if _table_width(table, 24, names_wrap=True) <= ROOM_WIDTH else []
             slides += [_slide(f"### {section.title}"), nbformat.v4.new_markdown_cell(
-                _table_for_slide(table), metadata={"slideshow": {"slide_type": "-"},
-                                                   "tags": ["table-nowrap"] if one_line else []})]
+                _table_for_slide(table), metadata={"slideshow": {"slide_type": "-"}, "tags": unwrapped})]
             if said:
                 slides.append(_slide(said, "-"))
             takeaway = takeaway or said
@@ -845,20 +855,23 @@ TABLE_SIZES = {tag: px for tag, px, _, _ in TABLE_TIERS}
 TABLE_LARGE = TABLE_TIERS[1][:2]
 
 
-def _table_width(markdown: str, size: float) -> float:
+def _table_width(markdown: str, size: float, names_wrap: bool = False) -> float:
     """The width (px) a markdown table takes at ``size`` px, its rows on one line each and its headings
-    on at most two: half an em per character of each column's widest cell (more than digits take,
-    less than bold headings), plus padding."""
+    on at most two lines (with ``names_wrap``, its first column's names on two and its headings on
+    three): half an em per character of each column's widest cell (more than digits take, less than
+    bold headings), plus padding."""
     rows = [[c.strip() for c in line.strip().strip("|").split("|")]
             for line in markdown.splitlines() if line.strip().startswith("|") and "---" not in line]
     if not rows:
         return 0.0
-    def chars(cell: str, heading: bool) -> int:   # a heading of several words may wrap onto two lines
+    def chars(cell: str, lines: int) -> int:   # a heading of several words may wrap onto two lines
         cell = re.sub(r"\$([^$]*)\$", lambda m: "x" * (len(m.group(1)) // 3 + 1), cell.replace("&nbsp;", "~"))
-        if heading and " " in cell:
-            return max(max(map(len, cell.split())), math.ceil(len(cell) / 2))
+        if lines > 1 and " " in cell:
+            return max(max(map(len, cell.split())), math.ceil(len(cell) / lines))
         return len(cell)
-    widths = [max(chars(row[k], heading=n == 0) for n, row in enumerate(rows) if k < len(row))
+    head = 3 if names_wrap else 2               # where the names wrap, the headings may take three lines
+    widths = [max(chars(row[k], head if n == 0 else 2 if names_wrap and k == 0 else 1)
+                  for n, row in enumerate(rows) if k < len(row))
               for k in range(len(rows[0]))]
     return sum(0.5 * size * w + 28 for w in widths)
 

@@ -378,19 +378,21 @@ def test_a_printed_result_is_said_in_the_notes_and_a_training_report_never():
         nbformat.v4.new_markdown_cell("## Three"),
         printing("x = run()\nprint(x)", text="after one epoch: 2.3 nats\n")])
     by_table, by_figure = slides[1], slides[2]
-    assert "the control: 8.05 (z\\_1 shuffled)" in _notes(by_table) and "8.05" not in _text(by_table), \
+    assert "The control: 8.05 (z\\_1 shuffled)." in _notes(by_table) and "8.05" not in _text(by_table), \
         "beside a table, a printed result is said"
     assert "trained" not in _text(by_table) + _notes(by_table)
-    assert "mean over the seeds: M2 88.7%" in _notes(by_figure) and "88.7" not in _text(by_figure), \
+    assert "Mean over the seeds: M2 88.7%." in _notes(by_figure) and "88.7" not in _text(by_figure), \
         "beside a figure, a printed result is said"
-    assert any("after one epoch: 2.3 nats" in _notes(slide) for slide in slides) \
+    assert any("After one epoch: 2.3 nats." in _notes(slide) for slide in slides) \
         and not any("2.3 nats" in _text(slide) for slide in slides), "a result printed alone is said too"
     title, with_figure, summary = _deck_of([printing("plot()", figure, text=""),
                                             printing("x = run()\nprint(x)", text="the gain: 5 nats\n")])
-    assert "the gain" not in _text(with_figure) and "the gain: 5 nats" in _notes(with_figure), \
+    assert "the gain" not in _text(with_figure) and "The gain: 5 nats." in _notes(with_figure), \
         "a printed result that fits on no slide is said"
     assert deck._printed(printing("run()", text="log p(x): -93.2 nats, z_3-2\n")) == "> log p(x): −93.2 nats, z\\_3-2", \
         "a negative number gets a minus sign, a hyphen stays"
+    assert deck._unquoted("> q(y|x) reads 97%\n\n> z_3: 1.2") == "q(y|x) reads 97%.\n\nz_3: 1.2.", \
+        "a symbol that starts a printed line keeps its case"
     many = printing("report()", text="".join(f"line {i}\n" for i in range(5)))
     assert not deck._printed(many), "a long printout stays in the notebook"
 
@@ -718,6 +720,20 @@ def test_a_sparse_table_is_set_larger_where_its_columns_still_fit():
     assert {"table-large", "table-xlarge"} & tags(table_slide(two_lines)), \
         "a table that fits with its headings on two lines is set larger"
     assert "table-nowrap" in tags(table_slide(two_lines)), "its rows stay on one line"
+    named = "| estimator | seeds | " + " | ".join(f"a heading {k}" for k in range(3)) + " |\n|" + "---|" * 5 \
+        + "".join(f"\n| score function + baseline, S = {k} | 3 | " + " | ".join(["2,798, 2,740, 1,289"] * 3) + " |"
+                  for k in range(3))
+    assert {"table-nowrap-values"} == tags(table_slide(named)) & {"table-nowrap", "table-nowrap-values"}, \
+        "a table that fits only with its names on two lines keeps its values on one line"
+
+
+def test_a_slide_table_keeps_short_headings_and_each_rows_s_equals_together():
+    table = ("| estimator | test −ELBO after epoch 1 (seed 0 first) |\n|---|---|\n"
+             "| score function, S = 1 | 353, 236 |\n| reparameterized, S = 10 | 124 (one run) |")
+    lines = deck._table_for_slide(table).splitlines()
+    assert "S&nbsp;=&nbsp;1" in lines[2] and "S&nbsp;=&nbsp;10" in lines[3], "a row's name keeps S = 1 whole"
+    assert "(seed&nbsp;0&nbsp;first)" in lines[0] and " estimator " in lines[0]
+    assert lines[3].endswith("| 124 (one run) |"), "the values are left as they are"
 
 
 def test_speaker_notes_leave_out_what_the_deck_does_not_show():

@@ -666,6 +666,9 @@ def compact(cells: list) -> list:
             if not fits(merged) and before == "text":        # nor a one-line constructor: the equations say it
                 merged = _with_content(slide, _without_prose(_without_one_liners(previous)), kind,
                                        room=ROOM_HEIGHT - 24)
+            trimmed = _without_training(previous)
+            if not fits(merged) and before == "text" and trimmed:   # the model without compile and fit, said
+                merged = _with_content(slide, _without_prose(trimmed), kind, room=ROOM_HEIGHT - 24)
             if not fits(merged) and kind == "wide":          # the text beside the figure, made narrower
                 merged = _beside(slide, previous)
             if fits(merged) or merged and _kind(merged) == "side" and height(merged) <= FIGURE_BOX[False][1] + 1:
@@ -696,6 +699,25 @@ def _without_one_liners(slide: list) -> list:
     kept = [c for c in slide if not (c.cell_type == "code" and len(c.source.strip().splitlines()) == 1)]
     gone = [c.source for c in slide if c not in kept]
     return kept + ([_notes("The code: `" + "`, `".join(gone) + "`.")] if gone else [])
+
+
+def _without_training(slide: list) -> list | None:
+    """The slide with Keras' ``compile`` and ``fit`` left out of its code (the notes say them), the
+    model it trains kept; None where its code has no such lines or nothing else."""
+    kept, gone = [], []
+    for cell in slide:
+        if cell.cell_type == "code" and cell.metadata["slideshow"]["slide_type"] != "notes":
+            statements = _statements(cell.source)
+            training = [st for st in statements if TRAINING_LINE.match(st[0])]
+            rest = [line for st in statements if st not in training for line in st]
+            if training and rest:
+                cell = nbformat.from_dict(cell)
+                cell.source = "\n".join(rest)
+                gone += [" ".join(line.strip() for line in st) for st in training]
+        kept.append(cell)
+    if not gone:
+        return None
+    return kept + [_notes("Then `" + "` and `".join(g.rstrip(";") for g in gone) + "`.")]
 
 
 def _without_prose(slide: list) -> list:

@@ -462,6 +462,10 @@ def test_posterior_panel_draws_a_gaussians_density_levels_on_its_1_and_2_sigma_e
     fig.canvas.draw()
     for ticks, (low, high) in [(ax.get_xticks(), ax.get_xlim()), (ax.get_yticks(), ax.get_ylim())]:
         assert len([t for t in ticks if low <= t <= high]) <= 5, "few ticks: their labels do not run together"
+    title = ax.title.get_window_extent()
+    labels = [t.get_window_extent() for t in ax.get_yticklabels() if t.get_visible() and t.get_text()]
+    assert labels and all(label.y1 < title.y0 for label in labels), \
+        "the top tick label stays under the title"
     plt.close(fig)
 
 

@@ -351,6 +351,26 @@ def test_equations_too_tall_to_go_above_a_wide_figure_go_beside_it_where_it_stay
     assert len(slides) == 4, "a figure that a column beside it would shrink below 41 % keeps its width"
 
 
+def test_a_model_joins_its_figure_with_compile_and_fit_said_where_the_whole_code_would_crowd_it():
+    lead = nbformat.v4.new_markdown_cell("We train it.")
+    code = nbformat.v4.new_code_cell("ae = vae_tf.Autoencoder(latent_dim=2, hidden=(512,))\n"
+                                     "ae.compile(optimizer=keras.optimizers.Adam(2e-3))\n"
+                                     "ae.fit(data.x_train, epochs=25, batch_size=256,\n"
+                                     "       validation_data=x_test);")
+    said = nbformat.v4.new_markdown_cell("The figure shows it.")
+    title, joined, summary = _deck_of([lead, code, _figure_cell(1184, 523), said])
+    shown = _text([c for c in joined if c.metadata["slideshow"]["slide_type"] != "notes"])
+    assert "vae_tf.Autoencoder(latent_dim=2" in shown and "The figure shows it." in shown, "one slide"
+    assert "ae.fit(" not in shown and "ae.fit(data.x_train" in _notes(joined), "compile and fit are said"
+    figure = next(c for c in joined if c.get("outputs"))
+    width, height = map(int, re.search(r"width: (\d+)px; height: (\d+)px",
+                                       figure.outputs[0].data["text/html"]).groups())
+    assert width * height >= 0.41 * 1280 * 720
+    short = nbformat.v4.new_code_cell("ae = vae_tf.Autoencoder(latent_dim=2)\nae.fit(x)")
+    title, both, summary = _deck_of([lead, short, _figure_cell(400, 100), said])
+    assert "ae.fit(x)" in _text(both), "code that fits stays whole"
+
+
 def test_a_set_up_joining_its_figure_is_said_before_what_the_figure_shows():
     setup = nbformat.v4.new_markdown_cell("It begins with the set-up.\n\n$$a = \\frac{b}{c}$$\n\n"
                                           "More about the set-up, for the notes.")

@@ -751,7 +751,7 @@ def posterior_panel(ax, log_density, center, half: float, loc, scale, n: int = 1
         inset.imshow(image, cmap="Greys")
         inset.set_xticks([]), inset.set_yticks([])
     if title:
-        ax.set_title(title)
+        ax.set_title(title, pad=14)                     # clear of a tick label at the top edge
     ax.set_xlabel("$z_1$"), ax.set_ylabel("$z_2$"), ax.set_aspect("equal")
     from matplotlib.ticker import MaxNLocator
     ax.xaxis.set_major_locator(MaxNLocator(nbins=3))   # a few ticks: labels as wide as "−1.75" stay apart

@@ -440,6 +440,48 @@ def test_symlog_axis_labels_ticks_plainly_and_shades_the_linear_band():
     plt.close(fig)
 
 
+def test_errors_against_K_and_D_draws_each_proposals_mean_and_range_and_the_toys_mean_per_dimension():
+    import matplotlib.pyplot as plt
+    Ks, dims = [1, 10, 100], [1, 2, 5]
+    errors = {"prior": [[-30.0, -8.0, -2.0], [-10.0, -4.0, -1.0], [-20.0, -6.0, -0.0]],   # [repeat, K]
+              "q": [[-1.0, -0.2, 0.0], [-0.5, 0.0, 0.1], [-0.6, -0.1, -0.1]]}
+    toy = [np.array([0.1, -0.1, 0.3]), np.array([0.0, 0.2, 0.4]), np.array([-0.3, 0.0, 0.0])]
+    fig = plotting.errors_against_K_and_D(Ks, errors, dims, toy, ["left", "right"])
+    left, right = fig.axes
+    assert np.allclose([ln.get_ydata() for ln in left.get_lines()], [[-20, -6, -1], [-0.7, -0.1, 0.0]])
+    for band, rows in zip(left.collections, errors.values()):  # each band spans lowest to highest
+        y = band.get_paths()[0].vertices[:, 1]
+        assert np.isclose(y.min(), np.min(rows)) and np.isclose(y.max(), np.max(rows))
+    legend = left.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["prior", "q"]
+    assert "3 repeats" in legend.get_title().get_text()
+    assert left.get_yscale() == "symlog" and right.get_yscale() == "linear"
+    assert np.allclose(right.get_lines()[0].get_ydata(), [0.1, 0.2, -0.1])
+    assert list(right.get_xticks()) == dims
+    assert [ax.get_title() for ax in fig.axes] == ["left", "right"]
+    plt.close(fig)
+
+
+def test_proposals_against_K_draws_every_proposal_left_only_the_zoomed_one_right_and_the_elbo_in_both():
+    import matplotlib.pyplot as plt
+    Ks = [1, 10, 100]
+    means = {"p(z)": [[-500.0, -300.0, -200.0], [-460.0, -280.0, -180.0]],
+             "q(z|x)": [[-101.0, -100.0, -99.0], [-101.4, -100.4, -99.0]]}
+    fig = plotting.proposals_against_K(Ks, means, -102.0, "ELBO", "both")
+    left, right = fig.axes
+    curves = lambda ax: [ln.get_ydata().tolist() for ln in ax.get_lines() if ln.get_linestyle() != ":"]
+    assert np.allclose(curves(left), [[-480, -290, -190], [-101.2, -100.2, -99]])
+    assert np.allclose(curves(right), [[-101.2, -100.2, -99]])
+    for ax in (left, right):
+        elbo = [ln for ln in ax.get_lines() if ln.get_linestyle() == ":"]
+        assert len(elbo) == 1 and elbo[0].get_ydata()[0] == -102
+    assert right.get_ylim()[0] == pytest.approx(-102.6) and right.get_title() == "Zoom on q"
+    assert [t.get_text() for t in left.get_legend().get_texts()] == [
+        "p(z): mean of 2 repeats", "p(z): lowest to highest", "q(z|x): mean of 2 repeats",
+        "q(z|x): lowest to highest", "ELBO"]
+    plt.close(fig)
+
+
 def test_posterior_panel_draws_a_gaussians_density_levels_on_its_1_and_2_sigma_ellipses():
     import matplotlib.pyplot as plt
     loc, scale = np.array([0.5, -1.0]), np.array([0.3, 0.6])
@@ -610,6 +652,36 @@ def test_latent_grid_hatches_the_zooms_marked_cells_and_names_them_once_in_the_l
     assert len(outline) == 1 and outline[0].get_linewidth() < 2, "a thin outline of the zoomed spot"
 
 
+def test_code_extent_measures_the_middle_98_percent_of_each_digits_codes_along_each_axis():
+    # digit 7: z_1 = 0, 1, ..., 100 and z_2 twice that: the 1st to 99th percentile runs 1..99 and 2..198
+    sevens = np.stack([np.arange(101.0), 2 * np.arange(101.0)], axis=1)
+    codes = np.concatenate([sevens, [[1000.0, -1000.0]] * 3])          # far-off codes of another digit
+    labels = [7] * 101 + [0] * 3
+    extent = plotting.code_extent(codes, labels, digits=(0, 7))
+    assert extent[7] == pytest.approx((98.0, 196.0)) and extent[0] == pytest.approx((0.0, 0.0))
+
+
+def test_decoded_code_plane_tints_each_cell_by_its_codes_and_hatches_the_empty_ones_in_both_panels():
+    # on (0, 3) x (0, 3) in 3 x 3 cells: two 3s in the bottom-left cell, one 7 in the top-right one
+    codes, labels = np.array([[0.5, 0.5], [0.6, 0.4], [2.5, 2.5]]), [3, 3, 7]
+    fig, owner = plotting.decoded_code_plane(lambda z: np.zeros((len(z), 4, 4)), codes, labels, (0, 3, 0, 3), n=3,
+                                             zoom=(0, 1, 0, 1), zoom_n=2, mark_label="no code")
+    left, right = fig.axes[:2]
+    assert owner.tolist() == [[-1, -1, 7], [-1, -1, -1], [3, -1, -1]]
+    hatched = lambda ax: sum(bool(p.get_hatch()) for p in ax.patches)
+    tinted = lambda ax: sum(0 < p.get_facecolor()[3] < 0.5 and not p.get_hatch() for p in ax.patches)
+    assert (hatched(left), tinted(left)) == (7, 2)
+    # the zoom's 2 x 2 cells of 0.5: both 3s fall in its right column, one per row
+    assert (hatched(right), tinted(right)) == (2, 2)
+    assert [t.get_text() for t in right.get_legend().get_texts()][:3] == ["3", "7", "no code"]
+
+
+def test_latent_grid_outline_of_a_zoom_beyond_the_plane_stops_at_its_edge():
+    fig = plotting.latent_grid(lambda z: np.zeros((len(z), 4, 4)), extent=(0, 4, 0, 4), n=2, zoom=(1, 2, -1, 2))
+    outline = [p for p in fig.axes[0].patches if p.get_facecolor()[3] == 0]
+    assert [(tuple(p.get_xy()), p.get_width(), p.get_height()) for p in outline] == [((1, 0), 1, 2)]
+
+
 def test_estimator_training_draws_each_seed_per_step_and_per_decoder_evaluation_but_skips_off_panel_runs():
     import matplotlib.pyplot as plt
     curves = {"a": [np.array([5.0, 4, 3]), np.array([6.0, 5, 4])], "b": [np.array([900.0, 950, 990])],
@@ -649,4 +721,14 @@ def test_samples_against_steps_puts_each_run_at_steps_and_at_epochs_times_S_one_
     assert steps.get_shared_y_axes().joined(steps, evals)
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert labels == ["S = 1, 4 epochs (2 seeds)", "S = 4, 1 epoch (2 seeds)"]
+    plt.close(fig)
+
+
+def test_samples_against_steps_max_steps_limits_only_the_steps_panel():
+    import matplotlib.pyplot as plt
+    curves = {1: np.array([[5.0, 4, 3, 2]]), 2: np.array([[4.5, 3.5]])}
+    fig = plotting.samples_against_steps(curves, steps_per_epoch=10, titles=("a", "b"), max_steps=25)
+    steps, evals = fig.axes
+    assert steps.get_xlim()[1] == 25 and 0 < steps.get_xlim()[0] < 10   # the first step shown
+    assert evals.get_xlim()[1] >= 4                            # the right panel keeps every run
     plt.close(fig)

@@ -249,9 +249,11 @@ def latent_grid(decode: Callable[[np.ndarray], np.ndarray], extent: tuple[float,
     digits = _decoded_cells(axes[0], decode, extent, n, owner, mark, codes, code_labels, dots=(1, 0.15))
     if zoom is not None:
         digits += _decoded_cells(axes[1], decode, zoom, zoom_n, zoom_owner, zoom_mark, codes, code_labels, dots=(3, 0.5))
-        (a0, a1, b0, b1) = zoom
+        x0, x1, y0, y1 = extent                            # the outline stops at the left panel's edges, drawn whole
+        a0, a1, b0, b1 = max(zoom[0], x0), min(zoom[1], x1), max(zoom[2], y0), min(zoom[3], y1)
         # a thin outline: the spot is small, and a thick one would hide the thumbnails it crosses
-        axes[0].add_patch(plt.Rectangle((a0, b0), a1 - a0, b1 - b0, fc="none", ec="black", lw=1.2, zorder=2))
+        axes[0].add_patch(plt.Rectangle((a0, b0), a1 - a0, b1 - b0, fc="none", ec="black", lw=1.2, zorder=2,
+                                        clip_on=False))
         if zoom_title:
             axes[1].set_title(zoom_title)
     handles = [Patch(fc=_tint(d), label=str(d)) for d in sorted(set(int(d) for d in digits))]
@@ -320,6 +322,27 @@ def digit_shares_inside(codes, labels, box=None, radius: float | None = None, n_
     hits = np.bincount(labels[inside], minlength=n_digits)[:n_digits]
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(total > 0, hits / np.maximum(total, 1), np.nan)
+
+
+def code_extent(codes, labels, digits: Sequence[int] = (0, 7), q: float = 1) -> dict:
+    """For each digit in ``digits``, the width (along z_1) and height (along z_2) of the middle (100 − 2q) %
+    of its 2-D codes: the distance from the q-th to the (100 − q)-th percentile along each axis."""
+    codes, labels = np.asarray(codes, dtype=float), np.asarray(labels, dtype=int)
+    return {d: tuple(np.ptp(np.percentile(codes[labels == d], [q, 100 - q], axis=0), axis=0)) for d in digits}
+
+
+def decoded_code_plane(decode, codes, labels, extent: tuple[float, float, float, float], n: int = 15,
+                       zoom: tuple[float, float, float, float] | None = None, zoom_n: int = 12, **kwargs):
+    """``latent_grid`` with its cells read off the codes: each cell tinted by the digit most of its codes
+    belong to (``cell_majority``), a cell without codes hatched, on the plane and in the ``zoom``; the codes
+    drawn as dots. ``kwargs`` go to ``latent_grid`` (titles, labels). Returns the figure and the plane's
+    (n, n) majority array (rows from the top, as drawn; -1: no code)."""
+    owner = cell_majority(codes, labels, extent, n)
+    zoom_owner = cell_majority(codes, labels, zoom, zoom_n) if zoom is not None else None
+    fig = latent_grid(decode, extent=extent, n=n, owner=owner, mark=owner < 0, codes=codes, code_labels=labels,
+                      zoom=zoom, zoom_n=zoom_n, zoom_owner=zoom_owner,
+                      zoom_mark=None if zoom is None else zoom_owner < 0, **kwargs)
+    return fig, owner
 
 
 def training_curves(histories: Mapping[str, Mapping[str, Sequence[float]]] | Mapping[str, Sequence[float]],
@@ -730,6 +753,64 @@ def symlog_axis(ax, linthresh: float = 1.0) -> None:
     ax.axhspan(-linthresh, linthresh, color="0.93", zorder=0, lw=0)
 
 
+def errors_against_K_and_D(Ks, errors: Mapping[str, np.ndarray], dims: Sequence[int], toy: Sequence[np.ndarray],
+                           titles: Sequence[str], toy_label: str = "q"):
+    """Two experiments side by side, each with its legend below. Left: estimate − log p(x) against the
+    number of samples K (log x; y linear within ±1 nat, logarithmic beyond) for each proposal in
+    ``errors`` (legend label → [repeats, K]): the mean of the repeats as a line, lowest to highest as a
+    band. Right (linear y): ``toy[i]``, the errors at points for dimension ``dims[i]``: their mean as a
+    line, their 10th–90th percentile as a band."""
+    fig, axes = plt.subplots(1, 2, figsize=(12.5, 5.4))
+    handles = []
+    for (label, error), color in zip(errors.items(), ["C3", "C0", "C2", "C4"]):
+        error = np.asarray(error)
+        line, = axes[0].plot(Ks, error.mean(axis=0), "o-", color=color)
+        band = axes[0].fill_between(Ks, error.min(axis=0), error.max(axis=0), color=color, alpha=0.2)
+        handles.append((band, line))
+    axes[0].set_xscale("log")
+    symlog_axis(axes[0])
+    repeats = len(next(iter(errors.values())))
+    axes[0].legend(handles, list(errors), title=f"line: mean of {repeats} repeats; band: lowest to highest",
+                   loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
+    axes[0].set_xlabel("number of samples K")
+    axes[1].plot(dims, [np.mean(e) for e in toy], "o-", color="C0", label=toy_label + ": mean")
+    axes[1].fill_between(dims, *np.percentile(np.asarray(toy), [10, 90], axis=1), color="C0", alpha=0.2,
+                         label=toy_label + ": 10th–90th percentile")
+    axes[1].set_xlabel("dimension D of z")
+    axes[1].set_xticks(dims)
+    axes[1].legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
+    for ax, title in zip(axes, titles):
+        ax.set_ylabel("estimate − log p(x), nats")
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def proposals_against_K(Ks, means: Mapping[str, np.ndarray], elbo: float, elbo_label: str, title: str,
+                        zoom_on: str = "q(z|x)"):
+    """log p(x) estimates against the number of samples K (log x) for each proposal in ``means`` (legend
+    name → [repeats, K]): the mean of the repeats as a line, lowest to highest as a band, and ``elbo`` as a
+    dotted line. Left: every proposal; right: ``zoom_on`` alone, its y-axis starting just below the ELBO."""
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
+    colors = dict(zip(means, ["C3", "C0", "C2", "C4"]))
+    for ax, names in zip(axes, [list(means), [zoom_on]]):
+        for name in names:
+            m = np.asarray(means[name])
+            ax.plot(Ks, m.mean(axis=0), "o-", color=colors[name], label=f"{name}: mean of {len(m)} repeats")
+            ax.fill_between(Ks, m.min(axis=0), m.max(axis=0), color=colors[name], alpha=0.2,
+                            label=name + ": lowest to highest")
+        ax.axhline(elbo, color="k", ls=":", label=elbo_label)
+        ax.set_xscale("log")
+        ax.set_xlabel("number of samples K")
+        ax.set_ylabel("log p(x) estimate (nats)")
+    axes[0].set_title(title)
+    axes[1].set_title(f"Zoom on {zoom_on.split('(')[0]}")
+    axes[1].set_ylim(bottom=elbo - 0.6)                  # the dotted ELBO line clear of the bottom edge
+    axes[0].legend(loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
 def posterior_panel(ax, log_density, center, half: float, loc, scale, n: int = 121, image=None,
                     title: str | None = None):
     """A 2-D density against a diagonal Gaussian N(loc, diag scale²), both at 1σ and 2σ.
@@ -884,10 +965,11 @@ def estimator_training(curves: Mapping[str, Sequence[Sequence[float]]], samples:
 
 
 def samples_against_steps(curves: Mapping[int, np.ndarray], steps_per_epoch: int, titles: Sequence[str],
-                          steps_label: str = "optimizer steps"):
+                          steps_label: str = "optimizer steps", max_steps: float | None = None):
     """Test −ELBO of runs with S samples per image, ``curves[S]`` of shape [seeds, epochs], against
     optimizer steps (left) and against decoder evaluations per training image, epochs × S (right, log x),
-    one line per seed, on a shared y-axis; a run of a single epoch is drawn as diamonds."""
+    one line per seed, on a shared y-axis; a run of a single epoch is drawn as diamonds.
+    ``max_steps``: if given, the left panel shows only steps up to ``max_steps``."""
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.6), sharey=True)
     for (S, runs), color in zip(curves.items(), ["C0", "C2", "C4", "C1", "C5"]):
         runs = np.asarray(runs)
@@ -900,6 +982,8 @@ def samples_against_steps(curves: Mapping[int, np.ndarray], steps_per_epoch: int
                          **style)
             axes[1].plot(epochs * S, run, color=color, **style)
     axes[0].set_xlabel(steps_label)
+    if max_steps is not None:
+        axes[0].set_xlim(right=max_steps)
     plain_log_x(axes[1])
     axes[1].set_xlabel("decoder evaluations per training image (epochs × S)")
     axes[0].set_ylabel("test −ELBO (nats / image;\nlower is better)")

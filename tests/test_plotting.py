@@ -526,32 +526,23 @@ def test_gaussian_ellipses_pass_through_the_points_one_and_two_sigmas_out_along_
     plt.close(fig)
 
 
-def test_plain_log_x_labels_one_two_five_times_each_power_of_ten_as_plain_numbers():
+@pytest.mark.parametrize("axis, low, high, expected", [
+    ("x", 0.8, 120.0, ["1", "2", "5", "10", "20", "50", "100"]),
+    ("y", 150.0, 13000.0, ["200", "500", "1,000", "2,000", "5,000", "10,000"]),
+])
+def test_plain_log_labels_one_two_five_times_each_power_of_ten_as_plain_numbers(axis, low, high, expected):
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots()
-    ax.plot([0.8, 120.0], [1, 2])
-    plotting.plain_log_x(ax)
-    ax.set_xlim(0.8, 120.0)
+    ax.plot(*([[low, high], [1, 2]] if axis == "x" else [[1, 2], [low, high]]))
+    getattr(plotting, f"plain_log_{axis}")(ax)
+    getattr(ax, f"set_{axis}lim")(low, high)
     fig.canvas.draw()
-    lo, hi = ax.get_xlim()
-    shown = [t.get_text() for t in ax.get_xticklabels() if lo <= t.get_position()[0] <= hi]
-    assert ax.get_xscale() == "log" and shown == ["1", "2", "5", "10", "20", "50", "100"]
-    assert all(t.get_text() == "" for t in ax.xaxis.get_minorticklabels())
-    plt.close(fig)
-
-
-def test_plain_log_y_labels_one_two_five_times_each_power_of_ten_as_plain_numbers():
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots()
-    ax.plot([1, 2], [150.0, 13000.0])
-    plotting.plain_log_y(ax)
-    ax.set_ylim(150.0, 13000.0)
-    fig.canvas.draw()
-    lo, hi = ax.get_ylim()
-    shown = [t.get_text() for t in ax.get_yticklabels() if lo <= t.get_position()[1] <= hi]
-    expected = [f"{m * 10**k:,}" for k in range(2, 5) for m in (1, 2, 5) if 150 <= m * 10**k <= 13000]
-    assert ax.get_yscale() == "log" and shown == expected == ["200", "500", "1,000", "2,000", "5,000", "10,000"]
-    assert all(t.get_text() == "" for t in ax.yaxis.get_minorticklabels())
+    along = getattr(ax, f"{axis}axis")
+    position = 0 if axis == "x" else 1
+    shown = [t.get_text() for t in along.get_ticklabels() if low <= t.get_position()[position] <= high]
+    powers = [m * 10**k for k in range(-1, 6) for m in (1, 2, 5) if low <= m * 10**k <= high]
+    assert along.get_scale() == "log" and shown == [f"{v:,}" for v in powers] == expected
+    assert all(t.get_text() == "" for t in along.get_minorticklabels())
     plt.close(fig)
 
 

@@ -657,6 +657,12 @@ def compact(cells: list) -> list:
             if rest and height(previous + rest) <= ROOM_HEIGHT:
                 previous += rest
                 continue
+            only_code = rest and all(c.cell_type == "code" for c in rest
+                                     if c.metadata["slideshow"]["slide_type"] != "notes")
+            equations = any(_equations(c.source) for c in previous if c.cell_type == "markdown")
+            if only_code and equations and height(_without_prose(previous) + rest) <= ROOM_HEIGHT:
+                joined[-1] = _notes_last(_without_prose(previous) + rest, [])   # the code under its equations
+                continue
         if before in ("lead", "text") and kind in ("side", "wide"):
             fits = lambda merged: merged and height(merged) <= (
                 FIGURE_BOX[False][1] if kind == "side" else ROOM_HEIGHT) + 1

@@ -329,6 +329,19 @@ def test_traversal_grid_names_each_blocks_ends_and_middle_under_its_columns():
         plotting.traversal_grid(images[:, :, :2], values, starts, ["z1", "z2"], "t")
 
 
+def test_traversal_grid_rules_off_the_rows_below_the_one_named():
+    images = np.ones((1, 3, 2, 28, 28))                                 # three rows of solid ink
+    ax = plotting.traversal_grid(images, [-1.0, 1.0], ["a 0"], ["z1", "z2", "z3"], "t", rule_above=2).axes[0]
+    canvas = np.asarray(ax.images[0].get_array())
+    (y,) = {line.get_ydata()[0] for line in ax.get_lines()}
+    gaps = np.flatnonzero(canvas[:, 14] == 0)                           # the white rows between images
+    above_third = gaps[(gaps > 2 * 28) & (gaps < 3 * 28)]                # the gap between rows 2 and 3
+    assert len(above_third) == plotting.GRID_GAP and above_third.min() - 0.5 <= y <= above_third.max() + 0.5
+    assert not plotting.traversal_grid(images, [-1.0, 1.0], ["a 0"], ["z1", "z2", "z3"], "t").axes[0].get_lines()
+    with pytest.raises(ValueError, match="rule_above"):
+        plotting.traversal_grid(images, [-1.0, 1.0], ["a 0"], ["z1", "z2", "z3"], "t", rule_above=3)
+
+
 def test_mi_heatmaps_draw_each_array_with_its_title_on_one_scale():
     rng = np.random.default_rng(2)
     shares = {"left": rng.uniform(0, 0.3, (5, 3)), "right": rng.uniform(0, 0.3, (5, 3))}

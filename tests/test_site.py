@@ -314,6 +314,23 @@ def test_a_short_lead_and_code_share_the_slide_of_the_figure_after_them_but_long
     assert len(slides) == 4, "equations that would crowd the figure keep a slide of their own"
 
 
+def test_code_joins_the_equations_it_implements_with_their_lead_said_in_the_notes():
+    lead = nbformat.v4.new_markdown_cell(
+        "It begins with a sentence that runs on for a while, long enough to take two lines of the slide and "
+        "then more, so that it takes three lines of the slide before the equations come.\n\n"
+        + "\n\n".join(f"$$a_{i} = \\sum_{{k=1}}^K b_k$$" for i in range(3)))
+    code = nbformat.v4.new_code_cell("model = Model()\nmodel.compile(opt)\nmodel.fit(x)")
+    title, joined, summary = _deck_of([lead, code])
+    shown = [c for c in joined if c.metadata["slideshow"]["slide_type"] != "notes"]
+    notes = " ".join(c.source for c in joined if c.metadata["slideshow"]["slide_type"] == "notes")
+    assert "a_2 = " in _text(shown) and "model.fit(x)" in _text(shown), "one slide: the equations, then the code"
+    assert "It begins" not in _text(shown) and notes.count("It begins with a sentence") == 1
+    short = nbformat.v4.new_markdown_cell("It begins with one sentence.\n\n$$a = b$$")
+    title, joined, summary = _deck_of([short, code])
+    assert "It begins with one sentence." in _text([c for c in joined if c.metadata["slideshow"]["slide_type"]
+                                                     != "notes"]), "a lead that fits stays on the slide"
+
+
 def test_an_equation_joins_its_figure_without_the_lead_that_would_crowd_it():
     lead = nbformat.v4.new_markdown_cell("It begins with a sentence that runs on for a while, long enough to take "
                                          "two lines of the slide and then more, so that it takes three lines.\n\n"

@@ -587,11 +587,12 @@ def at_percentiles(values, ranks, among=None) -> np.ndarray:
 
 
 def traversal_grid(images, values, starts: Sequence[str], row_labels: Sequence[str], title: str,
-                   scale: float = 0.42):
+                   scale: float = 0.42, rule_above: int | None = None):
     """Latent traversals from several codes side by side: ``images`` has shape
     [len(starts), rows, len(values), h, w] (block b, row r: dimension r set to each of ``values``,
     starting from the code named ``starts[b]``); a blank column separates the blocks. Under each block,
-    its two end values and, at its middle column, "t = <value>" over "(from <start>)"."""
+    its two end values and, at its middle column, "t = <value>" over "(from <start>)". A rule across
+    the grid above row ``rule_above`` sets apart the rows below it (e.g. another model's)."""
     images, values = np.asarray(images, np.float32), np.asarray(values, float)
     if images.ndim != 5 or images.shape[0] != len(starts) or images.shape[2] != len(values):
         raise ValueError(f"images: expected [{len(starts)} starts, rows, {len(values)} values, h, w], "
@@ -615,6 +616,10 @@ def traversal_grid(images, values, starts: Sequence[str], row_labels: Sequence[s
     ax.set_xticks(ticks, names, fontsize=LABEL_PT)
     ax.tick_params(axis="x", length=0)
     ax.set_xlabel("t: the value given to the row's dimension, the others kept", fontsize=LABEL_PT)
+    if rule_above is not None:
+        if not 0 < rule_above < rows:
+            raise ValueError(f"rule_above must name a row between 1 and {rows - 1}, got {rule_above}")
+        ax.axhline(rule_above * (h + GRID_GAP) - GRID_GAP / 2 - 0.5, color="C3", lw=2.5)
     return fig
 
 

@@ -365,13 +365,10 @@ def test_overall_and_by_class_puts_each_seed_in_its_models_column_and_pairs_the_
     left, right = fig.axes
     points = np.concatenate([c.get_offsets() for c in left.collections])
     np.testing.assert_allclose(points, [(0, 92.3), (0, 93.5), (0, 95.1), (1, 91.3)])
-    assert sorted(t.get_text() for t in left.texts) == ["seed 0", "seed 0", "seed 1", "seed 2"]
-    close = plotting.overall_and_by_class(overall, [0, 1, 2], {"with": first, "without": second}, "c", "d", "c",
-                                          overall_ylim=(0, 100)).axes[0]
-    heights = sorted(t.get_position()[1] for t in close.texts if t.xy[0] == 0)
-    assert np.diff(heights).min() >= 0.09 * 100 - 1e-9, "labels of close seeds do not overlap"
-    assert all(abs(t.get_position()[1] - t.xy[1]) < 1e-9 for t in left.texts if t.xy[0] == 1), \
-        "a label with room stays level with its marker"
+    assert [t.get_text() for t in left.get_legend().get_texts()] == ["seed 0", "seed 1", "seed 2"]
+    keyed = [h.get_marker() for h in left.get_legend().legend_handles]
+    assert keyed == ["o", "s", "^"], "the key shows each seed's marker"
+    assert not left.texts or all(t.get_text() == "chance" for t in left.texts), "no label sits beside a marker"
     assert [t.get_text() for t in left.get_xticklabels()] == ["with", "without"]
     # a seed keeps seed_dots' marker in either model's column (seed 0: a circle in both), a model its colour
     dots = plotting.seed_dots({"with": overall["with"]}, [0, 1, 2], "")

@@ -501,7 +501,7 @@ def overall_and_by_class(overall: Mapping[str, Sequence[float]], seeds: Sequence
                          overall_ylim: tuple[float, float] | None = None, difference: bool = False,
                          mark: int | None = None, chance: float | None = None):
     """Two models, in percent. Left: each model's overall share, one marker per seed (the seed's
-    marker in :func:`seed_dots`, the model's colour), labeled with it;
+    marker in :func:`seed_dots`, the model's colour), the markers keyed in a legend;
     a model may have run fewer seeds than ``seeds`` (its values are the first seeds'), on the axis range
     ``overall_ylim`` (default: the values' own range, padded). Right: the
     shares per class of one run of each (:func:`paired_by_class`, 0 to 100). The same
@@ -530,17 +530,11 @@ def overall_and_by_class(overall: Mapping[str, Sequence[float]], seeds: Sequence
         left.margins(y=0.2)
     else:
         left.set_ylim(*overall_ylim)
-    low, high = left.get_ylim()
-    for k, shares in enumerate(columns):      # labels beside their markers, spread apart where close
-        order = np.argsort(shares, kind="stable")
-        at = np.array(shares, float)
-        for before, i in zip(order, order[1:]):
-            at[i] = max(at[i], at[before] + 0.09 * (high - low))   # a label and a half apart
-        at += np.mean(shares) - np.mean(at)             # the labels centred on their markers
-        at -= max(0.0, at.max() - (high - 0.04 * (high - low)))
-        for i in order:
-            left.annotate(f"seed {seeds[i]}", (k, shares[i]), xytext=(k + 0.12, at[i]), textcoords="data",
-                          va="center", fontsize=plt.rcParams["legend.fontsize"])
+    # which marker is which seed: a key of grey markers, clear of the points however close they lie
+    most = max(len(shares) for shares in columns)
+    keys = [plt.Line2D([], [], marker="os^Dv"[i % 5], color="0.4", linestyle="none", markersize=8,
+                       label=f"seed {seeds[i]}") for i in range(most)]
+    left.legend(handles=keys, loc="center", frameon=False, fontsize=plt.rcParams["legend.fontsize"])
     if chance is not None:
         left.axhline(100 * chance, color="0.5", linestyle="--", linewidth=1)
         left.annotate("chance", (0.5, 100 * chance), xytext=(0, 4), textcoords="offset points",
@@ -619,7 +613,7 @@ def traversal_grid(images, values, starts: Sequence[str], row_labels: Sequence[s
     if rule_above is not None:
         if not 0 < rule_above < rows:
             raise ValueError(f"rule_above must name a row between 1 and {rows - 1}, got {rule_above}")
-        ax.axhline(rule_above * (h + GRID_GAP) - GRID_GAP / 2 - 0.5, color="C3", lw=2.5)
+        ax.axhline(rule_above * (h + GRID_GAP) - GRID_GAP / 2 - 0.5, color="0.45", lw=1.5)
     return fig
 
 

@@ -730,6 +730,8 @@ def test_samples_against_steps_max_steps_limits_only_the_steps_panel():
     curves = {1: np.array([[5.0, 4, 3, 2]]), 2: np.array([[4.5, 3.5]])}
     fig = plotting.samples_against_steps(curves, steps_per_epoch=10, titles=("a", "b"), max_steps=25)
     steps, evals = fig.axes
-    assert steps.get_xlim()[1] == 25 and 0 < steps.get_xlim()[0] < 10   # the first step shown
+    assert max(line.get_xdata().max() for line in steps.get_lines()) <= 25   # no point past the cut
+    assert steps.get_xlim()[1] >= 25 and 0 < steps.get_xlim()[0] < 10        # the first step shown
+    assert [t.get_text() for t in steps.texts] == ["→ to 40 steps"], "the run cut short says where it goes on"
     assert evals.get_xlim()[1] >= 4                            # the right panel keeps every run
     plt.close(fig)

@@ -976,13 +976,19 @@ def samples_against_steps(curves: Mapping[int, np.ndarray], steps_per_epoch: int
         label = (f"S = {S}, {len(epochs)} epoch{'s' if len(epochs) > 1 else ''} "
                  f"({len(runs)} seed{'s' if len(runs) > 1 else ''})")
         style = dict(marker="D", ms=9, ls="none", zorder=5) if len(epochs) == 1 else dict(marker="o")
+        steps = epochs * steps_per_epoch
+        shown = steps <= max_steps if max_steps is not None else np.ones_like(steps, bool)
         for i, run in enumerate(runs):                   # one line per seed
-            axes[0].plot(epochs * steps_per_epoch, run, color=color, label=label if i == 0 else None,
+            axes[0].plot(steps[shown], run[shown], color=color, label=label if i == 0 else None,
                          **style)
             axes[1].plot(epochs * S, run, color=color, **style)
+        if not shown.all() and shown.any():             # a run the panel cuts short: say where it goes on
+            axes[0].annotate(f"→ to {steps[-1]:,} steps", (steps[shown][-1], runs[0][shown][-1]),
+                             xytext=(6, 0), textcoords="offset points", va="center", color=color,
+                             fontsize=plt.rcParams["legend.fontsize"])
     axes[0].set_xlabel(steps_label)
     if max_steps is not None:
-        axes[0].set_xlim(right=max_steps)
+        axes[0].set_xlim(right=max_steps * 1.35)         # room for the note of a run cut short
     plain_log_x(axes[1])
     axes[1].set_xlabel("decoder evaluations per training image (epochs × S)")
     axes[0].set_ylabel("test −ELBO (nats / image;\nlower is better)")

@@ -431,7 +431,7 @@ def seed_dots(results: Mapping[str, Sequence[float]], seeds: Sequence[int], xlab
     """Shares over several seeds, one row per model: a marker per seed and a bar at the mean,
     in percent. Each row is labeled with its model's name, what follows a colon on a second line
     (``"baseline: classifier, labels only"``): the figure says what each model is."""
-    fig, ax = plt.subplots(figsize=(9, 0.5 + 0.9 * len(results)))
+    fig, ax = plt.subplots(figsize=(9, 1.0 + 1.1 * len(results)))   # rows tall enough to tell seeds apart on a slide
     for row, (name, shares) in enumerate(results.items()):
         shares = 100 * np.asarray(shares, float)
         if len(shares) != len(seeds):

@@ -59,7 +59,7 @@ import nbformat
 CODE_LINES, CODE_WIDTH = 12, 88
 TABLE_COLUMNS, TABLE_ROWS = 6, 6
 LEAD_CHARACTERS = 220            # a first sentence longer than this stays in the notes
-NOTES_WORDS = 150                # speaker notes a lecturer can glance at: the lecture page says the rest
+NOTES_WORDS = 90                 # speaker notes a lecturer can glance at: the lecture page says the rest
 SUMMARY_CHARACTERS = 150         # a longer takeaway is named by its section's title on the summary slide
 WIDE = 1.55                      # figures at least this wide for their height run under the heading
 END = ("what's next", "details", "exercises", "further reading")
